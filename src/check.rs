@@ -1,0 +1,319 @@
+//! Stage 3, check: everything that can be wrong with loaded content, found in one pass over all of
+//! it: broken links and anchors, unknown related causes, review dates, sources and care cards.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::content::frontmatter::Key;
+use crate::content::meta::{Date, PlainMeta, SOURCE_WITHOUT_URL, Source};
+use crate::content::{Content, Meta, Page};
+use crate::diagnostics::Diagnostic;
+use crate::markdown::LinkError;
+
+/// Most items a care card should hold (NHS service manual: 5, plus one catch-all on urgent cards).
+const MAX_CARD_ITEMS: usize = 5;
+
+pub fn run(
+    content: &Content,
+    link_errors: &[(usize, Vec<LinkError>)],
+    today: Date,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    for (page_index, errors) in link_errors {
+        let page = &content.pages[*page_index];
+        for error in errors {
+            let mut diagnostic = Diagnostic::error("E020", &error.message).at(page
+                .file
+                .location_of_offset(page.parts.body.start + error.offset));
+            if let Some(help) = &error.help {
+                diagnostic = diagnostic.with_help(help);
+            }
+            diagnostics.push(diagnostic);
+        }
+    }
+    check_anchors(content, diagnostics);
+    for page in &content.pages {
+        match &page.meta {
+            Meta::Cause(cause) => {
+                check_related(content, page, &cause.related, diagnostics);
+                check_review_dates(
+                    page,
+                    cause.last_reviewed,
+                    Some(cause.next_review),
+                    today,
+                    diagnostics,
+                );
+                check_sources(page, &cause.sources, true, diagnostics);
+                check_cause_lists(page, cause, diagnostics);
+            }
+            Meta::Home(PlainMeta {
+                last_reviewed,
+                next_review,
+                sources,
+                ..
+            })
+            | Meta::Plain(PlainMeta {
+                last_reviewed,
+                next_review,
+                sources,
+                ..
+            }) => {
+                check_review_dates(page, *last_reviewed, *next_review, today, diagnostics);
+                check_sources(page, sources, false, diagnostics);
+            }
+            Meta::Tree(tree) => {
+                check_review_dates(
+                    page,
+                    tree.last_reviewed,
+                    Some(tree.next_review),
+                    today,
+                    diagnostics,
+                );
+            }
+        }
+    }
+}
+
+fn check_anchors(content: &Content, diagnostics: &mut Vec<Diagnostic>) {
+    for page in &content.pages {
+        for link in &page.rendered.anchor_links {
+            let Some(&target_index) = content.by_path.get(&link.target) else {
+                continue;
+            };
+            let target = &content.pages[target_index];
+            if target.rendered.ids.contains(&link.anchor) {
+                continue;
+            }
+            let known = target.rendered.toc.iter().map(|h| h.id.as_str());
+            let help = match crate::diagnostics::nearest(&link.anchor, known) {
+                Some(near) => format!("did you mean #{near}?"),
+                None => {
+                    let ids: Vec<_> = target
+                        .rendered
+                        .toc
+                        .iter()
+                        .map(|h| format!("#{}", h.id))
+                        .collect();
+                    if ids.is_empty() {
+                        format!("{} has no headings to link to", target.file.path.display())
+                    } else {
+                        format!(
+                            "the headings of {} are: {}",
+                            target.file.path.display(),
+                            ids.join(", ")
+                        )
+                    }
+                }
+            };
+            diagnostics.push(
+                Diagnostic::error(
+                    "E021",
+                    format!(
+                        "broken anchor: {} has no heading with id `{}`",
+                        target.file.path.display(),
+                        link.anchor
+                    ),
+                )
+                .at(page
+                    .file
+                    .location_of_offset(page.parts.body.start + link.offset))
+                .with_help(help),
+            );
+        }
+    }
+}
+
+fn check_related(
+    content: &Content,
+    page: &Page,
+    related: &[String],
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let ids: Vec<&str> = content.causes().map(|(p, _)| p.id.as_str()).collect();
+    for (index, id) in related.iter().enumerate() {
+        let at = || page.locate(&[Key::Field("related"), Key::Index(index)]);
+        if id == &page.id {
+            diagnostics.push(
+                Diagnostic::error("E003", format!("cause `{id}` lists itself as related")).at(at()),
+            );
+            continue;
+        }
+        match content.cause(id) {
+            None => {
+                let mut diagnostic =
+                    Diagnostic::error("E003", format!("related cause `{id}` does not exist"))
+                        .at(at());
+                diagnostic = match crate::diagnostics::nearest(id, ids.iter().copied()) {
+                    Some(near) => diagnostic.with_help(format!("did you mean `{near}`?")),
+                    None => diagnostic.with_help(format!("known causes: {}", ids.join(", "))),
+                };
+                diagnostics.push(diagnostic);
+            }
+            Some((_, other)) if !other.related.contains(&page.id) => {
+                diagnostics.push(
+                    Diagnostic::warning(
+                        "W004",
+                        format!(
+                            "{} lists `{id}` as related, but `{id}` does not list `{}`",
+                            page.file.path.display(),
+                            page.id
+                        ),
+                    )
+                    .at(at()),
+                );
+            }
+            Some(_) => {}
+        }
+    }
+}
+
+fn check_review_dates(
+    page: &Page,
+    last_reviewed: Date,
+    next_review: Option<Date>,
+    today: Date,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    if last_reviewed > today {
+        diagnostics.push(
+            Diagnostic::error(
+                "E014",
+                format!("last_reviewed {last_reviewed} is in the future (today is {today})"),
+            )
+            .at(page.locate(&[Key::Field("last_reviewed")])),
+        );
+    }
+    let Some(next_review) = next_review else {
+        return;
+    };
+    if next_review <= last_reviewed {
+        diagnostics.push(
+            Diagnostic::error(
+                "E014",
+                format!("next_review {next_review} is not after last_reviewed {last_reviewed}"),
+            )
+            .at(page.locate(&[Key::Field("next_review")])),
+        );
+    } else if next_review < today {
+        diagnostics.push(
+            Diagnostic::warning(
+                "W001",
+                format!("review overdue: it was due on {next_review}"),
+            )
+            .at(page.locate(&[Key::Field("next_review")]))
+            .with_help(
+                "review the page against its sources, then update last_reviewed and next_review",
+            ),
+        );
+    }
+}
+
+fn check_sources(
+    page: &Page,
+    sources: &[Source],
+    required: bool,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    if required && sources.is_empty() {
+        diagnostics.push(
+            Diagnostic::error("E015", "a cause needs at least one source")
+                .at(page.locate(&[Key::Field("sources")]))
+                .with_help("name where the facts come from: title, publisher and an https:// url"),
+        );
+    }
+    let mut seen = HashSet::new();
+    for (index, source) in sources.iter().enumerate() {
+        let at =
+            |field| page.locate(&[Key::Field("sources"), Key::Index(index), Key::Field(field)]);
+        if !seen.insert(source.id.as_str()) {
+            diagnostics.push(
+                Diagnostic::error("E002", format!("duplicate source id `{}`", source.id))
+                    .at(at("id")),
+            );
+        }
+        match &source.url {
+            None if source.id != SOURCE_WITHOUT_URL => diagnostics.push(
+                Diagnostic::error("E015", format!("source `{}` has no url", source.id))
+                    .at(at("id"))
+                    .with_help(format!(
+                        "only the `{SOURCE_WITHOUT_URL}` source may go without an https:// url"
+                    )),
+            ),
+            Some(url) if !url.starts_with("https://") => diagnostics.push(
+                Diagnostic::error(
+                    "E015",
+                    format!("source url `{url}` is not an https:// address"),
+                )
+                .at(at("url")),
+            ),
+            _ => {}
+        }
+    }
+}
+
+fn check_cause_lists(
+    page: &Page,
+    cause: &crate::content::meta::CauseMeta,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let required: [(&str, bool); 2] = [
+        ("audience", cause.audience.is_empty()),
+        ("symptoms", cause.symptoms.is_empty()),
+    ];
+    for (field, empty) in required {
+        if empty {
+            diagnostics.push(
+                Diagnostic::error("E001", format!("`{field}` must list at least one item"))
+                    .at(page.locate(&[Key::Field(field)])),
+            );
+        }
+    }
+    let help = &cause.when_to_get_help;
+    let cards = [
+        ("emergency", &help.emergency),
+        ("urgent", &help.urgent),
+        ("routine", &help.routine),
+    ];
+    if cards.iter().all(|(_, items)| items.is_empty()) {
+        diagnostics.push(
+            Diagnostic::error(
+                "E001",
+                "`when_to_get_help` needs at least one card: emergency, urgent or routine",
+            )
+            .at(page.locate(&[Key::Field("when_to_get_help")])),
+        );
+    }
+    for (card, items) in cards {
+        let limit = if card == "urgent" {
+            MAX_CARD_ITEMS + 1
+        } else {
+            MAX_CARD_ITEMS
+        };
+        if items.len() > limit {
+            diagnostics.push(
+                Diagnostic::warning(
+                    "W002",
+                    format!(
+                        "the {card} care card has {} items; readers take in at most {limit}",
+                        items.len()
+                    ),
+                )
+                .at(page.locate(&[Key::Field("when_to_get_help"), Key::Field(card)])),
+            );
+        }
+    }
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for (index, id) in cause.related.iter().enumerate() {
+        if let Some(first) = seen.insert(id.as_str(), index) {
+            diagnostics.push(
+                Diagnostic::error(
+                    "E002",
+                    format!(
+                        "`{id}` is listed twice in related (first as item {})",
+                        first + 1
+                    ),
+                )
+                .at(page.locate(&[Key::Field("related"), Key::Index(index)])),
+            );
+        }
+    }
+}

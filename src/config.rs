@@ -1,0 +1,154 @@
+//! `site.yaml`: the site-wide settings, at the site root beside `content/`.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::content::frontmatter::{self, Key};
+use crate::diagnostics::{Diagnostic, Location, SourceFile};
+
+pub const CONFIG_FILE: &str = "site.yaml";
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteConfig {
+    pub title: String,
+    pub description: String,
+    /// BCP 47 language tag for `<html lang>`.
+    pub language: String,
+    /// Absolute URL the site is published at; always ends with `/`.
+    pub base_url: String,
+    #[serde(default = "default_theme")]
+    pub theme: String,
+    /// Local emergency number, shown as a `tel:` link (112 in the EU).
+    pub emergency_number: String,
+    /// Who to contact for help the same day, e.g. "your doctor or the out-of-hours service".
+    pub urgent_help: String,
+    /// Optional phone number for same-day (non-emergency) help.
+    #[serde(default)]
+    pub urgent_number: Option<String>,
+    #[serde(default)]
+    pub publisher: Option<String>,
+}
+
+fn default_theme() -> String {
+    "default".to_owned()
+}
+
+impl SiteConfig {
+    /// The path part of the base URL, e.g. `/knee/` for `https://example.org/knee/`.
+    pub fn base_path(&self) -> &str {
+        let after_scheme = self.base_url.split_once("://").map_or("", |(_, rest)| rest);
+        after_scheme.find('/').map_or("/", |i| &after_scheme[i..])
+    }
+}
+
+/// Reads and checks `site.yaml`; `base_url_override` is the `--base-url` flag.
+pub fn load(root: &Path, base_url_override: Option<&str>) -> Result<SiteConfig, Vec<Diagnostic>> {
+    let path = root.join(CONFIG_FILE);
+    let shown = Path::new(CONFIG_FILE);
+    let text = std::fs::read_to_string(&path).map_err(|error| {
+        vec![
+            Diagnostic::error("E019", format!("cannot read {CONFIG_FILE}: {error}"))
+                .at(Location::file(&path))
+                .with_help("run kneeguide in the site's folder, or pass --root DIR; the site root holds site.yaml and content/"),
+        ]
+    })?;
+    let file = SourceFile::new(shown.to_path_buf(), text);
+    let whole = 0..file.text.len();
+    let mut config: SiteConfig = frontmatter::parse(&file, whole.clone()).map_err(|d| vec![d])?;
+
+    let mut errors = Vec::new();
+    if let Some(url) = base_url_override {
+        config.base_url = url.to_owned();
+    }
+    if !(config.base_url.starts_with("https://") || config.base_url.starts_with("http://"))
+        || config.base_url.contains(char::is_whitespace)
+    {
+        let message = format!(
+            "base_url `{}` is not an absolute http(s) URL",
+            config.base_url
+        );
+        let diagnostic = Diagnostic::error("E001", message).with_help(
+            "write the address the site is published at, e.g. https://example.org/knee/",
+        );
+        errors.push(match base_url_override {
+            Some(_) => diagnostic,
+            None => diagnostic.at(frontmatter::locate(
+                &file,
+                &whole,
+                &[Key::Field("base_url")],
+            )),
+        });
+    }
+    if !config.base_url.ends_with('/') {
+        config.base_url.push('/');
+    }
+    for (field, number) in [
+        ("emergency_number", Some(&config.emergency_number)),
+        ("urgent_number", config.urgent_number.as_ref()),
+    ] {
+        if let Some(number) = number
+            && (number.is_empty()
+                || !number
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || c == '+' || c == ' '))
+        {
+            errors.push(
+                Diagnostic::error("E001", format!("{field} `{number}` is not a phone number"))
+                    .at(frontmatter::locate(&file, &whole, &[Key::Field(field)]))
+                    .with_help("use digits only, e.g. \"112\" (quote it)"),
+            );
+        }
+    }
+    let language_ok = !config.language.is_empty()
+        && config
+            .language
+            .split('-')
+            .all(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_alphanumeric()));
+    if !language_ok {
+        errors.push(
+            Diagnostic::error(
+                "E001",
+                format!("language `{}` is not a language tag", config.language),
+            )
+            .at(frontmatter::locate(
+                &file,
+                &whole,
+                &[Key::Field("language")],
+            ))
+            .with_help("use a BCP 47 tag such as en, de or en-GB"),
+        );
+    }
+    if errors.is_empty() {
+        Ok(config)
+    } else {
+        Err(errors)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(base_url: &str) -> SiteConfig {
+        SiteConfig {
+            title: "t".into(),
+            description: "d".into(),
+            language: "en".into(),
+            base_url: base_url.into(),
+            theme: "default".into(),
+            emergency_number: "112".into(),
+            urgent_help: "a doctor".into(),
+            urgent_number: None,
+            publisher: None,
+        }
+    }
+
+    #[test]
+    fn base_path_is_the_path_of_the_base_url() {
+        assert_eq!(config("https://example.org/").base_path(), "/");
+        assert_eq!(config("https://example.org/knee/").base_path(), "/knee/");
+        assert_eq!(config("http://127.0.0.1:8000/").base_path(), "/");
+    }
+}

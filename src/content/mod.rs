@@ -1,0 +1,350 @@
+//! Stage 1, load: walk `content/`, read every Markdown file, split and parse its front matter into
+//! the typed struct for its kind of page, and give each page its URL.
+
+pub mod frontmatter;
+pub mod meta;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use walkdir::WalkDir;
+
+use crate::diagnostics::{Diagnostic, Location, SourceFile};
+use crate::markdown::Rendered;
+use crate::triage::model::TreeMeta;
+use frontmatter::{Key, Parts};
+use meta::{CauseMeta, PlainMeta};
+
+pub const CONTENT_DIR: &str = "content";
+pub const HOME_FILE: &str = "_index.md";
+pub const CAUSES_DIR: &str = "causes";
+pub const TREE_FILE: &str = "decision-tree.md";
+
+#[derive(Debug, Clone)]
+pub enum Meta {
+    Home(PlainMeta),
+    Plain(PlainMeta),
+    Cause(Box<CauseMeta>),
+    Tree(Box<TreeMeta>),
+}
+
+impl Meta {
+    pub fn title(&self) -> &str {
+        match self {
+            Meta::Home(m) | Meta::Plain(m) => &m.title,
+            Meta::Cause(m) => &m.title,
+            Meta::Tree(m) => &m.title,
+        }
+    }
+
+    pub fn draft(&self) -> bool {
+        match self {
+            Meta::Home(m) | Meta::Plain(m) => m.draft,
+            Meta::Cause(m) => m.draft,
+            Meta::Tree(m) => m.draft,
+        }
+    }
+
+    fn slug(&self) -> Option<&str> {
+        match self {
+            Meta::Plain(m) => m.slug.as_deref(),
+            Meta::Cause(m) => m.slug.as_deref(),
+            Meta::Home(_) | Meta::Tree(_) => None,
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Page {
+    pub file: Arc<SourceFile>,
+    /// Path inside `content/`, with `/` separators: `causes/dvt.md`.
+    pub content_path: String,
+    pub parts: Parts,
+    pub meta: Meta,
+    /// The file stem: a cause's id.
+    pub id: String,
+    /// Root-relative URL: `""` for the home page, `causes/dvt/` for a cause.
+    pub url: String,
+    /// Filled by the markdown stage.
+    pub rendered: Rendered,
+}
+
+impl Page {
+    pub fn body(&self) -> &str {
+        &self.file.text[self.parts.body.clone()]
+    }
+
+    /// Where the value at `path` in this page's front matter starts.
+    pub fn locate(&self, path: &[Key]) -> Location {
+        frontmatter::locate(&self.file, &self.parts.yaml, path)
+    }
+
+    pub fn cause(&self) -> Option<&CauseMeta> {
+        match &self.meta {
+            Meta::Cause(meta) => Some(meta),
+            _ => None,
+        }
+    }
+}
+
+/// All pages of the site, in a stable order (by path inside `content/`).
+#[derive(Debug, Default)]
+pub struct Content {
+    pub pages: Vec<Page>,
+    /// `content_path` -> index in `pages`.
+    pub by_path: HashMap<String, usize>,
+}
+
+impl Content {
+    pub fn causes(&self) -> impl Iterator<Item = (&Page, &CauseMeta)> {
+        self.pages
+            .iter()
+            .filter_map(|page| page.cause().map(|meta| (page, meta)))
+    }
+
+    pub fn cause(&self, id: &str) -> Option<(&Page, &CauseMeta)> {
+        let index = *self.by_path.get(&format!("{CAUSES_DIR}/{id}.md"))?;
+        let page = &self.pages[index];
+        page.cause().map(|meta| (page, meta))
+    }
+
+    pub fn tree(&self) -> Option<(&Page, &TreeMeta)> {
+        self.pages.iter().find_map(|page| match &page.meta {
+            Meta::Tree(tree) => Some((page, tree.as_ref())),
+            _ => None,
+        })
+    }
+}
+
+/// Reads every `.md` file under `root/content`. Errors are collected, not returned early, so that
+/// one build reports every broken file.
+pub fn load(root: &Path, include_drafts: bool, diagnostics: &mut Vec<Diagnostic>) -> Content {
+    let content_dir = root.join(CONTENT_DIR);
+    if !content_dir.is_dir() {
+        diagnostics.push(
+            Diagnostic::error(
+                "E019",
+                format!("no {CONTENT_DIR}/ folder in {}", root.display()),
+            )
+            .at(Location::file(&content_dir))
+            .with_help("create content/ with an _index.md home page, or pass --root DIR"),
+        );
+        return Content::default();
+    }
+
+    let mut files = Vec::new();
+    for entry in WalkDir::new(&content_dir)
+        .follow_links(true)
+        .sort_by_file_name()
+    {
+        match entry {
+            Ok(entry)
+                if entry.file_type().is_file()
+                    && entry.path().extension().is_some_and(|e| e == "md") =>
+            {
+                files.push(entry.into_path());
+            }
+            Ok(_) => {}
+            Err(error) => {
+                let path = error
+                    .path()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_else(|| content_dir.clone());
+                let shown = shown_path(root, &path);
+                let why = if error.loop_ancestor().is_some() {
+                    "a symbolic link loops back to a folder that contains it".to_owned()
+                } else {
+                    error.to_string()
+                };
+                diagnostics.push(
+                    Diagnostic::error("E019", format!("cannot read {}: {why}", shown.display()))
+                        .at(Location::file(&shown)),
+                );
+            }
+        }
+    }
+
+    let results: Vec<Result<Page, Vec<Diagnostic>>> = files
+        .par_iter()
+        .map(|path| load_page(root, &content_dir, path))
+        .collect();
+
+    let mut content = Content::default();
+    for result in results {
+        match result {
+            Ok(page) if page.meta.draft() && !include_drafts => {}
+            Ok(page) => content.pages.push(page),
+            Err(errors) => diagnostics.extend(errors),
+        }
+    }
+    content.by_path = content
+        .pages
+        .iter()
+        .enumerate()
+        .map(|(index, page)| (page.content_path.clone(), index))
+        .collect();
+    check_urls(&content, diagnostics);
+    content
+}
+
+fn shown_path(root: &Path, path: &Path) -> PathBuf {
+    path.strip_prefix(root).unwrap_or(path).to_path_buf()
+}
+
+fn load_page(root: &Path, content_dir: &Path, path: &Path) -> Result<Page, Vec<Diagnostic>> {
+    let shown = shown_path(root, path);
+    let bytes = std::fs::read(path).map_err(|error| {
+        vec![
+            Diagnostic::error("E019", format!("cannot read {}: {error}", shown.display()))
+                .at(Location::file(&shown)),
+        ]
+    })?;
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(error) => {
+            let valid_up_to = error.utf8_error().valid_up_to();
+            let lossy = String::from_utf8_lossy(error.as_bytes()).into_owned();
+            let file = SourceFile::new(shown.clone(), lossy);
+            return Err(vec![
+                Diagnostic::error("E019", "the file is not valid UTF-8 text")
+                    .at(file.location_of_offset(valid_up_to))
+                    .with_help("save the file with UTF-8 encoding"),
+            ]);
+        }
+    };
+    let file = SourceFile::new(shown, text);
+    let content_path = path
+        .strip_prefix(content_dir)
+        .unwrap_or(path)
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/");
+    let id = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+
+    let parts = frontmatter::split(&file).map_err(|d| vec![d])?;
+    let yaml = parts.yaml.clone();
+    let meta = if content_path == HOME_FILE {
+        Meta::Home(frontmatter::parse(&file, yaml).map_err(|d| vec![d])?)
+    } else if content_path == TREE_FILE {
+        Meta::Tree(Box::new(
+            frontmatter::parse(&file, yaml).map_err(|d| vec![d])?,
+        ))
+    } else if content_path.starts_with(&format!("{CAUSES_DIR}/")) {
+        Meta::Cause(Box::new(
+            frontmatter::parse(&file, yaml).map_err(|d| vec![d])?,
+        ))
+    } else {
+        Meta::Plain(frontmatter::parse(&file, yaml).map_err(|d| vec![d])?)
+    };
+
+    let mut errors = Vec::new();
+    let slug = match meta.slug() {
+        Some(slug) => {
+            if !is_url_safe(slug) {
+                errors.push(unsafe_slug(slug).at(frontmatter::locate(
+                    &file,
+                    &parts.yaml,
+                    &[Key::Field("slug")],
+                )));
+            }
+            slug.to_owned()
+        }
+        None => {
+            if !matches!(meta, Meta::Home(_)) && !is_url_safe(&id) {
+                errors.push(unsafe_slug(&id).at(Location::file(&file.path)).with_help(
+                    "rename the file to lower-case words joined by hyphens, or set a `slug:` field",
+                ));
+            }
+            id.clone()
+        }
+    };
+    let url = match &meta {
+        Meta::Home(_) => String::new(),
+        Meta::Tree(_) => "decision-tree/".to_owned(),
+        Meta::Cause(_) => format!("{CAUSES_DIR}/{slug}/"),
+        Meta::Plain(_) => match content_path.rsplit_once('/') {
+            Some((dir, _)) => format!("{dir}/{slug}/"),
+            None => format!("{slug}/"),
+        },
+    };
+    if matches!(meta, Meta::Plain(_)) && !url.split('/').filter(|s| !s.is_empty()).all(is_url_safe)
+    {
+        errors.push(unsafe_slug(&url).at(Location::file(&file.path)));
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(Page {
+        file,
+        content_path,
+        parts,
+        meta,
+        id,
+        url,
+        rendered: Rendered::default(),
+    })
+}
+
+fn unsafe_slug(slug: &str) -> Diagnostic {
+    Diagnostic::error("E016", format!("`{slug}` is not a URL-safe slug")).with_help(
+        "use lower-case letters and digits in words joined by single hyphens, e.g. `bakers-cyst`",
+    )
+}
+
+/// Lower-case ASCII words joined by single hyphens: safe in a URL and in a file name.
+pub fn is_url_safe(slug: &str) -> bool {
+    !slug.is_empty()
+        && slug.split('-').all(|word| {
+            !word.is_empty()
+                && word
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
+}
+
+/// Two pages may not be written to the same place.
+fn check_urls(content: &Content, diagnostics: &mut Vec<Diagnostic>) {
+    let mut seen: HashMap<&str, &Page> = HashMap::new();
+    for page in &content.pages {
+        if let Some(first) = seen.insert(&page.url, page) {
+            let at = match page.meta.slug() {
+                Some(_) => page.locate(&[Key::Field("slug")]),
+                None => Location::file(&page.file.path),
+            };
+            diagnostics.push(
+                Diagnostic::error(
+                    "E002",
+                    format!(
+                        "duplicate slug: {} and {} would both be written to /{}",
+                        first.file.path.display(),
+                        page.file.path.display(),
+                        page.url
+                    ),
+                )
+                .at(at)
+                .with_help("give one of them a different `slug:`"),
+            );
+            seen.insert(&first.url, first);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_safe_slugs() {
+        assert!(is_url_safe("bakers-cyst"));
+        assert!(is_url_safe("o2"));
+        for bad in ["", "-a", "a-", "a--b", "A", "a b", "../x", "a/b", "ä"] {
+            assert!(!is_url_safe(bad), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,251 @@
+//! kneeguide: a static site generator for a public guide to pain in the back of the knee.
+//!
+//! The pipeline runs in one direction, one module per stage:
+//!
+//! ```text
+//! site.yaml, content/, themes/
+//!   -> content::load   typed front matter, URLs            (content/)
+//!   -> markdown        HTML, heading ids, links rewritten  (markdown.rs)
+//!   -> check           links, anchors, dates, sources      (check.rs)
+//!   -> triage          the decision tree, checked          (triage/)
+//!   -> render          Tera templates, in parallel         (render.rs)
+//!   -> output          staging folder swapped in at the end (output.rs)
+//! ```
+
+// A diagnostic is only built on the error path, so its size in a `Result` costs nothing that matters.
+#![allow(clippy::result_large_err)]
+
+pub mod check;
+pub mod config;
+pub mod content;
+pub mod diagnostics;
+pub mod markdown;
+pub mod output;
+pub mod render;
+pub mod triage;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+
+use config::SiteConfig;
+use content::meta::Date;
+use content::{Content, Meta};
+use diagnostics::{Diagnostic, Diagnostics};
+use output::Sink;
+use render::Theme;
+
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    /// The site root: holds `site.yaml`, `content/` and `themes/`.
+    pub root: PathBuf,
+    /// Overrides `base_url` from `site.yaml`.
+    pub base_url: Option<String>,
+    /// Include pages marked `draft: true`.
+    pub drafts: bool,
+    /// The date review checks compare with; today unless a test pins it.
+    pub today: Option<Date>,
+}
+
+impl BuildOptions {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        BuildOptions {
+            root: root.into(),
+            base_url: None,
+            drafts: false,
+            today: None,
+        }
+    }
+}
+
+/// A loaded and checked site, ready to render.
+pub struct Site {
+    pub config: SiteConfig,
+    pub content: Content,
+    pub theme: Theme,
+    pub tree: Option<triage::Tree>,
+    /// Warnings found on the way (errors stop the load).
+    pub warnings: Diagnostics,
+}
+
+/// Loads and checks everything; on any error, returns all diagnostics found (errors and warnings).
+pub fn load(options: &BuildOptions) -> Result<Site, Diagnostics> {
+    let mut found = Vec::new();
+    let config = match config::load(&options.root, options.base_url.as_deref()) {
+        Ok(config) => Some(config),
+        Err(errors) => {
+            found.extend(errors);
+            None
+        }
+    };
+    let mut content = content::load(&options.root, options.drafts, &mut found);
+    let link_errors = render_markdown(&mut content);
+    check::run(
+        &content,
+        &link_errors,
+        options.today.unwrap_or_else(Date::today),
+        &mut found,
+    );
+
+    let theme_name = config.as_ref().map_or("default", |c| c.theme.as_str());
+    let theme = Theme::load(&options.root, theme_name, &mut found);
+    if let Some(theme) = &theme {
+        render::check_templates(theme, &content, &mut found);
+    }
+    let tree = config
+        .as_ref()
+        .and_then(|config| triage::compile(&content, config, &mut found));
+
+    let mut diagnostics = Diagnostics::new();
+    diagnostics.extend(found);
+    let diagnostics = diagnostics.sorted();
+    match (config, theme) {
+        (Some(config), Some(mut theme)) if !diagnostics.has_errors() => {
+            let extra = tree
+                .as_ref()
+                .and_then(triage::Tree::global)
+                .map(|value| vec![("tree", value)])
+                .unwrap_or_default();
+            render::set_global_context(&mut theme, &config, &content, extra);
+            Ok(Site {
+                config,
+                content,
+                theme,
+                tree,
+                warnings: diagnostics,
+            })
+        }
+        _ => Err(diagnostics),
+    }
+}
+
+/// Renders each page's Markdown in parallel; returns the links that could not be resolved.
+fn render_markdown(content: &mut Content) -> Vec<(usize, Vec<markdown::LinkError>)> {
+    let urls: HashMap<String, String> = content
+        .pages
+        .iter()
+        .map(|page| (page.content_path.clone(), page.url.clone()))
+        .collect();
+    content
+        .pages
+        .par_iter_mut()
+        .enumerate()
+        .filter_map(|(index, page)| {
+            let root = render::root_prefix(&page.url);
+            let links = markdown::LinkContext {
+                content_path: &page.content_path,
+                root: &root,
+                urls: &urls,
+            };
+            let (rendered, errors) = markdown::render(page.body(), &links);
+            page.rendered = rendered;
+            (!errors.is_empty()).then_some((index, errors))
+        })
+        .collect()
+}
+
+/// Renders the whole site into `sink`; returns the number of files written.
+pub fn render(site: &Site, sink: &dyn Sink) -> Result<usize, Diagnostics> {
+    let tree = site.tree.as_ref();
+    let cause_extra = |page: &content::Page| match (&page.meta, tree) {
+        (Meta::Cause(_), Some(tree)) => tree.cause_extra(&page.id),
+        _ => None,
+    };
+    let mut jobs = render::page_jobs(&site.config, &site.content, &cause_extra);
+    if let Some(tree) = tree {
+        jobs.extend(tree.jobs(&site.config, &site.content));
+    }
+    jobs.push(render::not_found_job(&site.config));
+
+    let mut sitemap_urls: Vec<(String, Option<String>)> = site
+        .content
+        .pages
+        .iter()
+        .map(|page| {
+            (
+                page.url.clone(),
+                last_reviewed(&page.meta).map(|d| d.to_string()),
+            )
+        })
+        .collect();
+    if let Some(tree) = tree {
+        sitemap_urls.extend(tree.page_urls().into_iter().map(|url| (url, None)));
+    }
+    let mut files: Vec<(String, Vec<u8>)> = vec![
+        (
+            "sitemap.xml".to_owned(),
+            render::sitemap(&site.config, &sitemap_urls).into_bytes(),
+        ),
+        (
+            "robots.txt".to_owned(),
+            render::robots(&site.config).into_bytes(),
+        ),
+    ];
+    files.extend(site.theme.static_files.iter().cloned());
+    if let Some(tree) = tree {
+        files.extend(tree.files());
+    }
+
+    let mut errors = Vec::new();
+    for (path, bytes) in files {
+        if let Err(error) = sink.put(&path, bytes) {
+            errors.push(Diagnostic::error(
+                "E032",
+                format!("cannot write {path}: {error}"),
+            ));
+        }
+    }
+    let written = match render::render_jobs(&site.theme, jobs, sink) {
+        Ok(count) => count,
+        Err(render_errors) => {
+            errors.extend(render_errors);
+            0
+        }
+    };
+    if errors.is_empty() {
+        Ok(written)
+    } else {
+        let mut diagnostics = Diagnostics::new();
+        diagnostics.extend(errors);
+        Err(diagnostics.sorted())
+    }
+}
+
+fn last_reviewed(meta: &Meta) -> Option<Date> {
+    match meta {
+        Meta::Home(m) | Meta::Plain(m) => Some(m.last_reviewed),
+        Meta::Cause(m) => Some(m.last_reviewed),
+        Meta::Tree(m) => Some(m.last_reviewed),
+    }
+}
+
+#[derive(Debug)]
+pub struct BuildReport {
+    pub pages: usize,
+    pub elapsed: Duration,
+    pub warnings: Diagnostics,
+}
+
+/// `kneeguide build`: load, check, render into a staging folder, swap it in as `output`.
+pub fn build(options: &BuildOptions, output: &Path) -> Result<BuildReport, Diagnostics> {
+    let started = Instant::now();
+    let site = load(options)?;
+    let io_error = |error: std::io::Error| {
+        let mut diagnostics = Diagnostics::new();
+        diagnostics.push(Diagnostic::error(
+            "E032",
+            format!("cannot write the site to {}: {error}", output.display()),
+        ));
+        diagnostics
+    };
+    let staging = output::Staging::begin(output, &options.root).map_err(io_error)?;
+    let pages = render(&site, &staging)?;
+    staging.commit().map_err(io_error)?;
+    Ok(BuildReport {
+        pages,
+        elapsed: started.elapsed(),
+        warnings: site.warnings,
+    })
+}

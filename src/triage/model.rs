@@ -1,0 +1,71 @@
+//! The decision tree as authors write it, in the front matter of `content/decision-tree.md`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::content::meta::{Audience, Date, Urgency};
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TreeMeta {
+    pub title: String,
+    pub description: String,
+    pub last_reviewed: Date,
+    pub next_review: Date,
+    pub start: String,
+    pub questions: Vec<Question>,
+    pub outcomes: Vec<Outcome>,
+    #[serde(default)]
+    pub draft: bool,
+}
+
+/// Questions are asked in this order along every path: life-threatening signs first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    Emergency,
+    Context,
+    RedFlags,
+    Triage,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Question {
+    pub id: String,
+    pub phase: Phase,
+    pub audience: Vec<Audience>,
+    pub heading: String,
+    #[serde(default)]
+    pub items: Vec<String>,
+    #[serde(default)]
+    pub hint: Option<String>,
+    pub answers: Vec<Answer>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Answer {
+    pub id: String,
+    pub label: String,
+    pub next: String,
+    /// "I'm not sure": must lead where the most urgent sibling leads.
+    #[serde(default)]
+    pub unsure: bool,
+    /// "None of these": the one answer allowed to lead somewhere less urgent.
+    #[serde(default)]
+    pub none: bool,
+    #[serde(default)]
+    pub sets_audience: Option<Audience>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Outcome {
+    pub id: String,
+    pub urgency: Urgency,
+    pub causes: Vec<String>,
+    pub heading: String,
+    pub body: String,
+    #[serde(default)]
+    pub note: Option<String>,
+}
