@@ -89,8 +89,10 @@ pub fn load(options: &BuildOptions) -> Result<Site, Diagnostics> {
         &mut found,
     );
 
-    let theme_name = config.as_ref().map_or("default", |c| c.theme.as_str());
-    let theme = Theme::load(&options.root, theme_name, &mut found);
+    // Without a config the theme's name is unknown: don't pile a second error on the first.
+    let theme = config
+        .as_ref()
+        .and_then(|config| Theme::load(&options.root, &config.theme, &mut found));
     if let Some(theme) = &theme {
         render::check_templates(theme, &content, &mut found);
     }
@@ -128,7 +130,8 @@ fn render_markdown(content: &mut Content) -> Vec<(usize, Vec<markdown::LinkError
         .iter()
         .map(|page| (page.content_path.clone(), page.url.clone()))
         .collect();
-    content
+    let failed = std::mem::take(&mut content.failed);
+    let link_errors = content
         .pages
         .par_iter_mut()
         .enumerate()
@@ -138,12 +141,15 @@ fn render_markdown(content: &mut Content) -> Vec<(usize, Vec<markdown::LinkError
                 content_path: &page.content_path,
                 root: &root,
                 urls: &urls,
+                failed: &failed,
             };
             let (rendered, errors) = markdown::render(page.body(), &links);
             page.rendered = rendered;
             (!errors.is_empty()).then_some((index, errors))
         })
-        .collect()
+        .collect();
+    content.failed = failed;
+    link_errors
 }
 
 /// Renders the whole site into `sink`; returns the number of files written.

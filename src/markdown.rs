@@ -50,6 +50,8 @@ pub struct LinkContext<'a> {
     pub root: &'a str,
     /// `content_path` -> root-relative URL, for every published page.
     pub urls: &'a HashMap<String, String>,
+    /// Files that failed to load: their errors are already reported.
+    pub failed: &'a HashSet<String>,
 }
 
 /// Ids the theme uses on every page; headings must not take them.
@@ -261,6 +263,9 @@ impl<'a> Renderer<'a, '_> {
             return None;
         };
         let Some(url) = self.links.urls.get(&target) else {
+            if self.links.failed.contains(&target) {
+                return None;
+            }
             let nearest =
                 crate::diagnostics::nearest(&target, self.links.urls.keys().map(String::as_str));
             self.errors.push(LinkError {
@@ -410,6 +415,7 @@ mod tests {
                 content_path: path,
                 root,
                 urls: &urls,
+                failed: &HashSet::new(),
             },
         )
     }

@@ -88,10 +88,7 @@ pub fn parse<T: DeserializeOwned>(
 
 /// Turns serde's wording into ours: a code per class, the allowed words, and the nearest one.
 pub fn yaml_error_to_diagnostic(raw: &str, location: Location) -> Diagnostic {
-    let message = match raw.rfind(" at line ") {
-        Some(cut) => &raw[..cut],
-        None => raw,
-    };
+    let message = &strip_yaml_positions(raw);
     let (code, help) = if message.contains("unknown field") || message.contains("unknown variant") {
         let code = if message.contains("unknown variant") {
             "E004"
@@ -114,6 +111,28 @@ pub fn yaml_error_to_diagnostic(raw: &str, location: Location) -> Diagnostic {
         Some(help) => diagnostic.with_help(help),
         None => diagnostic,
     }
+}
+
+/// Removes libyaml's " at line N column M": those count from the front matter, not the file, and
+/// the diagnostic already points at the right place.
+fn strip_yaml_positions(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut rest = raw;
+    while let Some(start) = rest.find(" at line ") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + " at line ".len()..];
+        let digits = |s: &str| s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+        let line_len = digits(after);
+        match after[line_len..].strip_prefix(" column ") {
+            Some(column) if line_len > 0 => rest = &column[digits(column)..],
+            _ => {
+                out.push_str(" at line ");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// From "unknown field `titel`, expected one of `title`, `summary`" make "did you mean `title`?".
@@ -210,6 +229,15 @@ mod tests {
         let error = parse::<Meta>(&f, parts.yaml).unwrap_err();
         assert!(error.message.contains("missing field `title`"), "{error}");
         assert_eq!(error.location.unwrap().line, 1);
+    }
+
+    #[test]
+    fn yaml_positions_are_stripped_from_messages() {
+        assert_eq!(
+            strip_yaml_positions("found end at line 5 column 1, while scanning at line 2 column 3"),
+            "found end, while scanning"
+        );
+        assert_eq!(strip_yaml_positions("at line break"), "at line break");
     }
 
     #[test]

@@ -4,7 +4,7 @@
 pub mod frontmatter;
 pub mod meta;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -95,6 +95,8 @@ pub struct Content {
     pub pages: Vec<Page>,
     /// `content_path` -> index in `pages`.
     pub by_path: HashMap<String, usize>,
+    /// Files that failed to load: links to them are not reported again as broken.
+    pub failed: HashSet<String>,
 }
 
 impl Content {
@@ -172,11 +174,14 @@ pub fn load(root: &Path, include_drafts: bool, diagnostics: &mut Vec<Diagnostic>
         .collect();
 
     let mut content = Content::default();
-    for result in results {
+    for (path, result) in files.iter().zip(results) {
         match result {
             Ok(page) if page.meta.draft() && !include_drafts => {}
             Ok(page) => content.pages.push(page),
-            Err(errors) => diagnostics.extend(errors),
+            Err(errors) => {
+                content.failed.insert(content_path_of(&content_dir, path));
+                diagnostics.extend(errors);
+            }
         }
     }
     content.by_path = content
@@ -215,13 +220,7 @@ fn load_page(root: &Path, content_dir: &Path, path: &Path) -> Result<Page, Vec<D
         }
     };
     let file = SourceFile::new(shown, text);
-    let content_path = path
-        .strip_prefix(content_dir)
-        .unwrap_or(path)
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/");
+    let content_path = content_path_of(content_dir, path);
     let id = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
@@ -289,6 +288,16 @@ fn load_page(root: &Path, content_dir: &Path, path: &Path) -> Result<Page, Vec<D
         url,
         rendered: Rendered::default(),
     })
+}
+
+/// `content/causes/dvt.md` -> `causes/dvt.md`, with `/` separators on every platform.
+fn content_path_of(content_dir: &Path, path: &Path) -> String {
+    path.strip_prefix(content_dir)
+        .unwrap_or(path)
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 fn unsafe_slug(slug: &str) -> Diagnostic {
