@@ -22,6 +22,8 @@ pub mod diagnostics;
 pub mod markdown;
 pub mod output;
 pub mod render;
+pub mod scaffold;
+pub mod serve;
 pub mod triage;
 
 use std::collections::HashMap;

@@ -1,5 +1,7 @@
+use std::net::IpAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Instant;
 
 use clap::{Parser, Subcommand};
 
@@ -34,6 +36,77 @@ enum Command {
         /// Include pages marked `draft: true`.
         #[arg(long)]
         drafts: bool,
+    },
+    /// Preview the site in your browser while you edit it: rebuilt and reloaded on every save.
+    ///
+    /// Builds the site in memory (nothing is written to disk) and serves it at
+    /// http://127.0.0.1:4400/ (only this computer can see it). Whenever you save a file in
+    /// content/ or themes/, or site.yaml, the site is rebuilt and the open pages reload by
+    /// themselves. If a change breaks the site, the errors are printed here and shown in the
+    /// browser over the last good version, which is still served; they go away when you save
+    /// the fix. Stop with Ctrl-C.
+    ///
+    /// Pages are exactly what `kneeguide build` writes, plus a small reload script that is added
+    /// only while serving.
+    ///
+    /// Exit codes: 0 stopped with Ctrl-C; 1 could not start (the port is in use, or the folder is
+    /// not a site); 2 usage error.
+    Serve {
+        /// The site folder, holding site.yaml, content/ and themes/.
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// The port to listen on. If it is in use, serve stops with an error; 0 picks any free port.
+        #[arg(long, short, default_value_t = kneeguide::serve::DEFAULT_PORT, value_name = "N")]
+        port: u16,
+        /// The network address to listen on. The default lets only this computer connect; use
+        /// 0.0.0.0 to let other devices on your network (a phone, say) see the preview.
+        #[arg(long, default_value = "127.0.0.1", value_name = "ADDR")]
+        bind: IpAddr,
+        /// Open the site in your web browser once it is served.
+        #[arg(long)]
+        open: bool,
+        /// Include pages marked `draft: true` (such as a new cause).
+        #[arg(long)]
+        drafts: bool,
+    },
+    /// Check the whole site for errors without writing anything.
+    ///
+    /// Runs every check that build runs (front matter, internal links and anchors, the decision
+    /// tree, templates) and reports every error with its file, line and column. Fast enough to
+    /// run on every save.
+    ///
+    /// Exit codes: 0 no errors (warnings may be printed); 1 errors found; 2 usage error.
+    Check {
+        /// The site folder, holding site.yaml, content/ and themes/.
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Also check pages marked `draft: true`.
+        #[arg(long)]
+        drafts: bool,
+    },
+    /// Start a new content file from a template.
+    #[command(subcommand)]
+    New(NewCommand),
+}
+
+#[derive(Subcommand)]
+enum NewCommand {
+    /// Write content/causes/<ID>.md: a new cause, as a draft.
+    ///
+    /// Every front-matter field is present with a comment saying what it is for, the body has
+    /// an outline of sections, and last_reviewed is today. The file builds as it is; it stays out
+    /// of the site until you remove its `draft: true` line. An existing file is never
+    /// overwritten.
+    ///
+    /// Exit codes: 0 written; 1 the file exists or cannot be written; 2 the id is not URL-safe
+    /// (or another usage error).
+    Cause {
+        /// The cause's id: lower-case words joined by hyphens, e.g. bakers-cyst. It becomes the
+        /// file name and the page address (causes/bakers-cyst/).
+        id: String,
+        /// The site folder, holding site.yaml, content/ and themes/.
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
     },
 }
 
@@ -80,6 +153,119 @@ fn main() -> ExitCode {
                     eprint!("{diagnostics}");
                     ExitCode::from(1)
                 }
+            }
+        }
+        Command::Serve {
+            root,
+            port,
+            bind,
+            open,
+            drafts,
+        } => serve(root, port, bind, open, drafts),
+        Command::Check { root, drafts } => check(root, drafts),
+        Command::New(NewCommand::Cause { id, root }) => new_cause(&root, &id),
+    }
+}
+
+fn serve(root: PathBuf, port: u16, bind: IpAddr, open: bool, drafts: bool) -> ExitCode {
+    let mut options = kneeguide::serve::ServeOptions::new(root);
+    options.build.drafts = drafts;
+    options.bind = bind;
+    options.port = port;
+    let server = match kneeguide::serve::Server::start(options) {
+        Ok(server) => server,
+        Err(error) => {
+            eprintln!("{}", error.to_string().trim_end());
+            return ExitCode::from(1);
+        }
+    };
+    let url = server.url().to_owned();
+    println!("Serving the site at {url} (press Ctrl-C to stop)");
+    if !bind.is_loopback() {
+        eprintln!(
+            "warning: listening on {bind}: other devices on your network can open this preview"
+        );
+    }
+    if open && !kneeguide::serve::open_browser(&url) {
+        eprintln!("Could not start a web browser; open {url} yourself.");
+    }
+    let (stop, stopped) = std::sync::mpsc::channel();
+    if let Err(error) = ctrlc::set_handler(move || {
+        let _ = stop.send(());
+    }) {
+        eprintln!(
+            "warning: cannot catch Ctrl-C ({error}); stop the server by closing this terminal"
+        );
+    }
+    let _ = stopped.recv();
+    server.stop();
+    println!("Stopped.");
+    ExitCode::SUCCESS
+}
+
+fn check(root: PathBuf, drafts: bool) -> ExitCode {
+    let started = Instant::now();
+    let options = kneeguide::BuildOptions {
+        drafts,
+        ..kneeguide::BuildOptions::new(root)
+    };
+    // Render too, into memory: template errors are only found by rendering.
+    let result = kneeguide::load(&options).and_then(|site| {
+        let sink = kneeguide::output::MemorySink::default();
+        kneeguide::render(&site, &sink).map(|pages| (pages, site.warnings))
+    });
+    let elapsed = started.elapsed().as_millis();
+    match result {
+        Ok((pages, warnings)) => {
+            for warning in warnings.iter() {
+                eprintln!("{warning}");
+            }
+            let noted = match warnings.warning_count() {
+                0 => String::new(),
+                n => format!(", {}", kneeguide::diagnostics::plural(n, "warning")),
+            };
+            println!(
+                "No errors: checked {} in {elapsed} ms{noted}; nothing was written",
+                kneeguide::diagnostics::plural(pages, "page")
+            );
+            ExitCode::SUCCESS
+        }
+        Err(diagnostics) => {
+            for diagnostic in diagnostics.iter() {
+                eprintln!("{diagnostic}");
+            }
+            let mut summary = format!(
+                "error: check found {}",
+                kneeguide::diagnostics::plural(diagnostics.error_count(), "error")
+            );
+            if diagnostics.warning_count() > 0 {
+                summary += &format!(
+                    " and {}",
+                    kneeguide::diagnostics::plural(diagnostics.warning_count(), "warning")
+                );
+            }
+            eprintln!("{summary}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn new_cause(root: &std::path::Path, id: &str) -> ExitCode {
+    let today = kneeguide::content::meta::Date::today();
+    match kneeguide::scaffold::new_cause(root, id, today) {
+        Ok(path) => {
+            println!(
+                "Created {} (a draft: preview it with `kneeguide serve --drafts`, and remove \
+                 `draft: true` to publish it)",
+                path.strip_prefix(root).unwrap_or(&path).display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("{error}");
+            match error {
+                kneeguide::scaffold::NewError::UnsafeId(_) => ExitCode::from(2),
+                _ => ExitCode::from(1),
             }
         }
     }

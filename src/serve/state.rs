@@ -1,0 +1,262 @@
+//! What the preview server is showing: the last good site, the current errors (if the last
+//! rebuild failed), and a short log of events for the open browser pages.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::Duration;
+
+/// Output path -> bytes, exactly as `kneeguide build` would write them.
+pub type Files = BTreeMap<String, Vec<u8>>;
+
+/// More changed files than this and the event just says "everything" (`*`).
+const MAX_LISTED: usize = 200;
+/// Events kept for browser connections that fall behind; older ones become "reload everything".
+const LOG_LENGTH: usize = 32;
+
+/// A consistent view for one request; cheap to clone.
+#[derive(Clone)]
+pub struct Published {
+    pub files: Arc<Files>,
+    /// The located errors of the last rebuild, as printed in the terminal; `None` when it succeeded.
+    pub errors: Option<Arc<String>>,
+    /// Changes whenever what the browser should show changes (and when the server restarts).
+    pub version: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Message {
+    /// A rebuild succeeded; these output paths changed (`*`: too many to list).
+    Reload(Arc<Vec<String>>),
+    /// A rebuild failed: show the errors over the last good page.
+    Errors,
+}
+
+pub enum Wait {
+    Stopped,
+    Timeout,
+    Events(Vec<(String, Message)>, u64),
+}
+
+struct Inner {
+    published: Published,
+    generation: u64,
+    log: VecDeque<(u64, String, Message)>,
+    stopped: bool,
+}
+
+pub struct State {
+    inner: Mutex<Inner>,
+    changed: Condvar,
+    instance: String,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl State {
+    pub fn new() -> State {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let instance = format!("{:x}", nanos ^ u128::from(std::process::id()));
+        State {
+            inner: Mutex::new(Inner {
+                published: Published {
+                    files: Arc::default(),
+                    errors: None,
+                    version: format!("{instance}-0"),
+                },
+                generation: 0,
+                log: VecDeque::new(),
+                stopped: false,
+            }),
+            changed: Condvar::new(),
+            instance,
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub fn published(&self) -> Published {
+        self.lock().published.clone()
+    }
+
+    /// The current generation, to wait for events after it.
+    pub fn generation(&self) -> (u64, String) {
+        let inner = self.lock();
+        (inner.generation, inner.published.version.clone())
+    }
+
+    pub fn is_stopped(&self) -> bool {
+        self.lock().stopped
+    }
+
+    pub fn stop(&self) {
+        self.lock().stopped = true;
+        self.changed.notify_all();
+    }
+
+    /// A rebuild succeeded. Returns the output paths that changed; no event is sent when nothing
+    /// did and no errors were showing.
+    pub fn publish_site(&self, files: Files) -> Vec<String> {
+        let mut inner = self.lock();
+        let changed = diff(&inner.published.files, &files);
+        let was_broken = inner.published.errors.is_some();
+        if changed.is_empty() && !was_broken {
+            return changed;
+        }
+        let listed = if changed.len() > MAX_LISTED {
+            vec!["*".to_owned()]
+        } else {
+            changed.clone()
+        };
+        self.push(
+            &mut inner,
+            Some(files),
+            None,
+            Message::Reload(Arc::new(listed)),
+        );
+        changed
+    }
+
+    /// A rebuild failed: keep the last good files, show `errors`. Returns false when the same
+    /// errors were already showing (no new event).
+    pub fn publish_errors(&self, errors: String) -> bool {
+        let mut inner = self.lock();
+        if inner.published.errors.as_deref() == Some(&errors) {
+            return false;
+        }
+        self.push(&mut inner, None, Some(errors), Message::Errors);
+        true
+    }
+
+    fn push(
+        &self,
+        inner: &mut Inner,
+        files: Option<Files>,
+        errors: Option<String>,
+        message: Message,
+    ) {
+        inner.generation += 1;
+        let version = format!("{}-{}", self.instance, inner.generation);
+        if let Some(files) = files {
+            inner.published.files = Arc::new(files);
+        }
+        inner.published.errors = errors.map(Arc::new);
+        inner.published.version = version.clone();
+        let generation = inner.generation;
+        inner.log.push_back((generation, version, message));
+        while inner.log.len() > LOG_LENGTH {
+            inner.log.pop_front();
+        }
+        self.changed.notify_all();
+    }
+
+    /// Blocks until there are events after generation `seen`, the server stops, or `timeout`.
+    pub fn wait(&self, seen: u64, timeout: Duration) -> Wait {
+        let inner = self.lock();
+        let (inner, _) = self
+            .changed
+            .wait_timeout_while(inner, timeout, |inner| {
+                !inner.stopped && inner.generation <= seen
+            })
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if inner.stopped {
+            return Wait::Stopped;
+        }
+        if inner.generation <= seen {
+            return Wait::Timeout;
+        }
+        let oldest = inner.log.front().map_or(u64::MAX, |(g, _, _)| *g);
+        let events = if oldest > seen + 1 {
+            // This connection fell behind the log: have the page reload whatever it shows.
+            vec![(
+                inner.published.version.clone(),
+                Message::Reload(Arc::new(vec!["*".to_owned()])),
+            )]
+        } else {
+            inner
+                .log
+                .iter()
+                .filter(|(g, _, _)| *g > seen)
+                .map(|(_, v, m)| (v.clone(), m.clone()))
+                .collect()
+        };
+        Wait::Events(events, inner.generation)
+    }
+}
+
+/// Paths added, removed or changed between two builds, sorted.
+pub fn diff(old: &Files, new: &Files) -> Vec<String> {
+    let mut changed: Vec<String> = new
+        .iter()
+        .filter(|(path, bytes)| old.get(*path) != Some(*bytes))
+        .map(|(path, _)| path.clone())
+        .collect();
+    changed.extend(old.keys().filter(|p| !new.contains_key(*p)).cloned());
+    changed.sort();
+    changed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn files(entries: &[(&str, &str)]) -> Files {
+        entries
+            .iter()
+            .map(|(p, b)| (p.to_string(), b.as_bytes().to_vec()))
+            .collect()
+    }
+
+    #[test]
+    fn diff_lists_added_removed_and_changed() {
+        let old = files(&[("a", "1"), ("b", "2"), ("c", "3")]);
+        let new = files(&[("a", "1"), ("b", "x"), ("d", "4")]);
+        assert_eq!(diff(&old, &new), ["b", "c", "d"]);
+    }
+
+    #[test]
+    fn events_follow_rebuilds() {
+        let state = State::new();
+        state.publish_site(files(&[("index.html", "1")]));
+        let (seen, _) = state.generation();
+        assert!(state.publish_site(files(&[("index.html", "1")])).is_empty());
+        assert!(matches!(
+            state.wait(seen, Duration::from_millis(10)),
+            Wait::Timeout
+        ));
+        assert!(state.publish_errors("error[E001]: x".into()));
+        assert!(
+            !state.publish_errors("error[E001]: x".into()),
+            "same errors"
+        );
+        assert_eq!(state.published().files.len(), 1, "last good site kept");
+        // Fixing the error sends a reload even when no output changed.
+        assert!(state.publish_site(files(&[("index.html", "1")])).is_empty());
+        match state.wait(seen, Duration::from_millis(10)) {
+            Wait::Events(events, generation) => {
+                let messages: Vec<Message> = events.into_iter().map(|(_, m)| m).collect();
+                assert_eq!(
+                    messages,
+                    [Message::Errors, Message::Reload(Arc::new(vec![]))]
+                );
+                assert_eq!(generation, seen + 2);
+            }
+            _ => panic!("expected events"),
+        }
+        assert!(state.published().errors.is_none());
+        state.stop();
+        assert!(matches!(
+            state.wait(0, Duration::from_secs(5)),
+            Wait::Stopped
+        ));
+    }
+}
