@@ -103,6 +103,7 @@ enum NewCommand {
     Cause {
         /// The cause's id: lower-case words joined by hyphens, e.g. bakers-cyst. It becomes the
         /// file name and the page address (causes/bakers-cyst/).
+        #[arg(allow_hyphen_values = true)]
         id: String,
         /// The site folder, holding site.yaml, content/ and themes/.
         #[arg(long, default_value = ".")]

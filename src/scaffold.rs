@@ -173,9 +173,9 @@ sources:
     publisher: "TODO: who published it"
     # url: https://...
     accessed: {today}
-# Required. The day a reviewer last checked this page (not in the future), and the day it is due
-# for its next review (after last_reviewed).
+# Required. The day a reviewer last checked this page against its sources; not in the future.
 last_reviewed: {today}
+# Required. When the page is due for its next review; after last_reviewed.
 next_review: {next}
 # Optional. The page's address is causes/{id}/; a slug changes the last part.
 # slug: {id}

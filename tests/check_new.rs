@@ -1,0 +1,224 @@
+//! `kneeguide check` (every check build runs, nothing written) and `kneeguide new cause <id>`
+//! (a commented draft that builds as it is, never overwriting), on copies of `cli-site`.
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+
+use common::{copy_dir, fixture, kneeguide, snapshot};
+
+fn cli_site(overlay: Option<&str>) -> tempfile::TempDir {
+    let temp = tempfile::tempdir().unwrap();
+    copy_dir(&fixture("cli-site"), temp.path());
+    if let Some(overlay) = overlay {
+        copy_dir(&fixture(overlay), temp.path());
+    }
+    temp
+}
+
+fn run(root: &Path, args: &[&str]) -> (i32, String, String) {
+    let output = kneeguide()
+        .args(args)
+        .arg("--root")
+        .arg(root)
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn check_passes_a_clean_site_and_writes_nothing() {
+    let site = cli_site(None);
+    let before = snapshot(site.path());
+    let (code, stdout, stderr) = run(site.path(), &["check"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.starts_with("No errors: checked 5 pages in "),
+        "{stdout}"
+    );
+    assert!(stderr.is_empty(), "{stderr}");
+    assert_eq!(before, snapshot(site.path()), "check wrote something");
+}
+
+#[test]
+fn check_reports_every_located_error_like_build_and_writes_nothing() {
+    let site = cli_site(Some("cli-broken"));
+    let before = snapshot(site.path());
+    let (code, stdout, stderr) = run(site.path(), &["check"]);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    for expected in [
+        "error[E001]: unknown field `descripton`",
+        "  --> content/about.md:3:1",
+        "error[E021]: broken anchor",
+        "  --> content/causes/clot.md:21:5",
+        "error[E020]: broken link `../missing.md`",
+        "  --> content/causes/clot.md:21:45",
+        "error: check found 3 errors",
+    ] {
+        assert!(
+            stderr.contains(expected),
+            "{expected} missing from {stderr}"
+        );
+    }
+    assert_eq!(before, snapshot(site.path()), "check wrote something");
+
+    // The same diagnostics as build, minus build's closing line.
+    let (build_code, _, build_stderr) = common::build(site.path(), &[]);
+    assert_eq!(build_code, 1);
+    let body = |text: &str| {
+        text.lines()
+            .filter(|l| !l.starts_with("error: "))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(body(&stderr), body(&build_stderr));
+}
+
+#[test]
+fn check_finds_template_errors_that_only_rendering_shows() {
+    let site = cli_site(None);
+    fs::write(
+        site.path().join("themes/default/templates/page.html"),
+        "{% extends \"base.html\" %}\n{% block content %}{{ page.no_such_field.deeper }}{% endblock %}\n",
+    )
+    .unwrap();
+    let (code, _, stderr) = run(site.path(), &["check"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("page.html"), "{stderr}");
+    assert!(!site.path().join("public").exists());
+}
+
+#[test]
+fn check_of_a_folder_without_a_site_fails() {
+    let empty = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = run(empty.path(), &["check"]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("site.yaml"), "{stderr}");
+    assert_eq!(snapshot(empty.path()).len(), 0);
+}
+
+#[test]
+fn new_cause_writes_a_commented_draft_that_builds() {
+    let site = cli_site(None);
+    let (code, stdout, stderr) = run(site.path(), &["new", "cause", "bakers-cyst"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains("Created content/causes/bakers-cyst.md"),
+        "{stdout}"
+    );
+    let text = fs::read_to_string(site.path().join("content/causes/bakers-cyst.md")).unwrap();
+
+    let today = kneeguide::content::meta::Date::today().to_string();
+    assert!(
+        text.contains(&format!("\nlast_reviewed: {today}\n")),
+        "{text}"
+    );
+    assert!(text.contains("\ndraft: true\n"));
+    for field in [
+        "title",
+        "summary",
+        "group",
+        "aliases",
+        "audience",
+        "min_urgency",
+        "symptoms",
+        "risk_factors",
+        "self_care",
+        "treatments",
+        "tests",
+        "when_to_get_help",
+        "related",
+        "sources",
+        "last_reviewed",
+        "next_review",
+        "draft",
+    ] {
+        let at = text
+            .find(&format!("\n{field}:"))
+            .unwrap_or_else(|| panic!("{field} missing: {text}"));
+        let comment_line = text[..at].lines().last().unwrap();
+        assert!(
+            comment_line.starts_with('#'),
+            "{field} has no comment above it"
+        );
+    }
+    for heading in [
+        "## What it is",
+        "## Why it hurts behind the knee",
+        "## What a doctor may do",
+    ] {
+        assert!(text.contains(heading), "{heading} missing");
+    }
+
+    // It builds as it is: left out as a draft, and rendered with --drafts.
+    let (code, _, stderr) = common::build(site.path(), &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!site.path().join("public/causes/bakers-cyst").exists());
+    let (code, _, stderr) = common::build(site.path(), &["--drafts"]);
+    assert_eq!(code, 0, "{stderr}");
+    let page =
+        fs::read_to_string(site.path().join("public/causes/bakers-cyst/index.html")).unwrap();
+    assert!(page.contains("<h1>Bakers cyst</h1>"), "{page}");
+    let (code, _, stderr) = run(site.path(), &["check", "--drafts"]);
+    assert_eq!(code, 0, "{stderr}");
+}
+
+#[test]
+fn new_cause_never_overwrites() {
+    let site = cli_site(None);
+    let path = site.path().join("content/causes/cyst.md");
+    let before = fs::read(&path).unwrap();
+    let (code, stdout, stderr) = run(site.path(), &["new", "cause", "cyst"]);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(stderr.contains("already exists"), "{stderr}");
+    assert_eq!(fs::read(&path).unwrap(), before);
+
+    assert_eq!(run(site.path(), &["new", "cause", "fresh"]).0, 0);
+    let written = fs::read(site.path().join("content/causes/fresh.md")).unwrap();
+    assert_eq!(run(site.path(), &["new", "cause", "fresh"]).0, 1);
+    assert_eq!(
+        fs::read(site.path().join("content/causes/fresh.md")).unwrap(),
+        written
+    );
+}
+
+#[test]
+fn new_cause_rejects_ids_that_are_not_url_safe() {
+    let site = cli_site(None);
+    let before = snapshot(site.path());
+    for bad in [
+        "Bakers-Cyst",
+        "bakers cyst",
+        "bakers_cyst",
+        "bakers--cyst",
+        "-cyst",
+        "cyst-",
+        "../escape",
+        "causes/x",
+        "caf\u{e9}",
+        "x.md",
+        "",
+    ] {
+        let (code, _, stderr) = run(site.path(), &["new", "cause", bad]);
+        assert_eq!(code, 2, "{bad:?} was accepted: {stderr}");
+        assert!(
+            stderr.contains("URL") || stderr.contains("hyphens"),
+            "{stderr}"
+        );
+    }
+    assert_eq!(before, snapshot(site.path()), "nothing written");
+}
+
+#[test]
+fn new_cause_needs_a_site() {
+    let empty = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = run(empty.path(), &["new", "cause", "x"]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("no content/ folder"), "{stderr}");
+    assert_eq!(snapshot(empty.path()).len(), 0);
+}
