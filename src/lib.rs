@@ -83,7 +83,11 @@ pub fn load(options: &BuildOptions) -> Result<Site, Diagnostics> {
         }
     };
     let mut content = content::load(&options.root, options.drafts, &mut found);
-    let link_errors = render_markdown(&mut content);
+    let placeholders = config
+        .as_ref()
+        .map(SiteConfig::placeholders)
+        .unwrap_or_default();
+    let link_errors = render_markdown(&mut content, &placeholders);
     check::run(
         &content,
         &link_errors,
@@ -126,7 +130,10 @@ pub fn load(options: &BuildOptions) -> Result<Site, Diagnostics> {
 }
 
 /// Renders each page's Markdown in parallel; returns the links that could not be resolved.
-fn render_markdown(content: &mut Content) -> Vec<(usize, Vec<markdown::LinkError>)> {
+fn render_markdown(
+    content: &mut Content,
+    placeholders: &[(&'static str, String)],
+) -> Vec<(usize, Vec<markdown::LinkError>)> {
     let urls: HashMap<String, String> = content
         .pages
         .iter()
@@ -144,6 +151,7 @@ fn render_markdown(content: &mut Content) -> Vec<(usize, Vec<markdown::LinkError
                 root: &root,
                 urls: &urls,
                 failed: &failed,
+                placeholders,
             };
             let (rendered, errors) = markdown::render(page.body(), &links);
             page.rendered = rendered;

@@ -52,6 +52,8 @@ pub struct LinkContext<'a> {
     pub urls: &'a HashMap<String, String>,
     /// Files that failed to load: their errors are already reported.
     pub failed: &'a HashSet<String>,
+    /// Site settings that text may name, e.g. `{emergency_number}` (see `SiteConfig::placeholders`).
+    pub placeholders: &'a [(&'static str, String)],
 }
 
 /// Ids the theme uses on every page; headings must not take them.
@@ -96,10 +98,15 @@ impl<'a> Renderer<'a, '_> {
                 Event::Start(Tag::Heading { level, id, .. }) => {
                     let mut inner = Vec::new();
                     for (event, _) in parser.by_ref() {
-                        if matches!(event, Event::End(TagEnd::Heading(_))) {
-                            break;
+                        match event {
+                            Event::End(TagEnd::Heading(_)) => break,
+                            Event::Text(text) if text.contains('{') => {
+                                inner.push(Event::Text(
+                                    fill_placeholders(&text, self.links.placeholders).into(),
+                                ));
+                            }
+                            other => inner.push(other),
                         }
-                        inner.push(event);
                     }
                     self.heading(level, id, inner);
                 }
@@ -141,6 +148,10 @@ impl<'a> Renderer<'a, '_> {
                 Event::End(TagEnd::Table) => {
                     self.events.push(event);
                     self.events.push(Event::Html("</div>".into()));
+                }
+                Event::Text(text) if text.contains('{') => {
+                    let filled = fill_placeholders(&text, self.links.placeholders);
+                    self.events.push(Event::Text(filled.into()));
                 }
                 other => {
                     let event = self.link_event(other, range.start);
@@ -209,6 +220,11 @@ impl<'a> Renderer<'a, '_> {
                 title,
                 id,
             }) => {
+                let dest_url: CowStr = if dest_url.contains('{') {
+                    fill_placeholders(&dest_url, self.links.placeholders).into()
+                } else {
+                    dest_url
+                };
                 let dest_url = match self.resolve(&dest_url, offset) {
                     Some(resolved) => resolved.into(),
                     None => dest_url,
@@ -320,6 +336,15 @@ impl<'a> Renderer<'a, '_> {
     }
 }
 
+/// Replaces `{emergency_number}` and the other site placeholders in `text`.
+pub fn fill_placeholders(text: &str, placeholders: &[(&'static str, String)]) -> String {
+    placeholders
+        .iter()
+        .fold(text.to_owned(), |text, (name, value)| {
+            text.replace(name, value)
+        })
+}
+
 fn footnote_id(label: &str) -> String {
     let slug = slugify(label);
     if slug.is_empty() {
@@ -416,6 +441,7 @@ mod tests {
                 root,
                 urls: &urls,
                 failed: &HashSet::new(),
+                placeholders: &[("{emergency_number}", "112".to_owned())],
             },
         )
     }
@@ -479,6 +505,20 @@ mod tests {
         assert_eq!(&body[errors[0].offset..errors[0].offset + 3], "[x]");
         assert!(errors[1].message.contains("unsupported link"));
         assert!(errors[2].message.contains("outside content/"));
+    }
+
+    #[test]
+    fn placeholders_are_filled_in_text_and_links() {
+        let (out, _) = render_at(
+            "first-aid.md",
+            "../",
+            "Call [{emergency_number}](tel:{emergency_number}) now.",
+        );
+        assert!(
+            out.html.contains(r#"Call <a href="tel:112">112</a> now."#),
+            "{}",
+            out.html
+        );
     }
 
     #[test]
