@@ -1,0 +1,247 @@
+//! Edit-to-reload latency of `kneeguide serve`: the time from writing a content file to the
+//! `reload` event reaching a browser's event stream (watch + debounce + rebuild + broadcast).
+//!
+//! ```text
+//! cargo bench --bench reload_latency            # the guide, the cli fixture, a 1,000-page site
+//! cargo bench --bench reload_latency -- 41      # more edits per site (default 21)
+//! ```
+//!
+//! Target: median under 100 ms for a one-page edit of the guide. Without `--bench` (as in
+//! `cargo test --all-targets`) it runs a few edits on the small fixture only, as a smoke test.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Receiver, channel};
+use std::time::{Duration, Instant};
+
+use kneeguide::serve::{ServeOptions, Server, build_in_memory};
+
+const TIMEOUT: Duration = Duration::from_secs(30);
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let full = args.iter().any(|a| a == "--bench");
+    let edits: usize =
+        args.iter()
+            .find_map(|a| a.parse().ok())
+            .unwrap_or(if full { 21 } else { 3 });
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let fixture = repo.join("tests/fixtures/cli-site");
+
+    println!(
+        "edit-to-reload latency, {edits} edits per site, debounce {} ms",
+        kneeguide::serve::DEFAULT_DEBOUNCE.as_millis()
+    );
+    println!(
+        "{:<34} {:>6} {:>9} {:>9} {:>9} {:>9} {:>12}",
+        "site", "pages", "median", "p90", "min", "max", "rebuild med"
+    );
+    bench(
+        "cli fixture",
+        &copy_site(&fixture),
+        "content/about.md",
+        edits,
+    );
+    if !full {
+        return;
+    }
+
+    // The guide itself, copied so that the edits never touch the repository.
+    let guide = copy_site(repo);
+    match build_in_memory(&kneeguide::BuildOptions::new(guide.path())) {
+        Ok(_) => {
+            let page = first_cause(guide.path());
+            bench("the guide", &guide, &page, edits);
+        }
+        Err(errors) => println!(
+            "{:<34} skipped: the guide does not build yet ({} errors)",
+            "the guide",
+            errors.error_count()
+        ),
+    }
+
+    // 1,000 pages: the guide (or the fixture, while the guide does not build) plus plain pages.
+    let base = if build_in_memory(&kneeguide::BuildOptions::new(guide.path())).is_ok() {
+        repo
+    } else {
+        &fixture
+    };
+    let big = copy_site(base);
+    let have = count_pages(big.path());
+    add_pages(big.path(), 1000usize.saturating_sub(have));
+    let label = if base == repo {
+        "guide + plain pages (1,000)"
+    } else {
+        "fixture + plain pages (1,000)"
+    };
+    bench(label, &big, "content/bench/page-0500.md", edits);
+}
+
+fn copy_site(from: &Path) -> tempfile::TempDir {
+    let temp = tempfile::tempdir().unwrap();
+    for name in ["site.yaml", "content", "themes"] {
+        let source = from.join(name);
+        for entry in walkdir::WalkDir::new(&source) {
+            let entry = entry.unwrap();
+            let relative = entry.path().strip_prefix(&source).unwrap();
+            let target = if relative.as_os_str().is_empty() {
+                temp.path().join(name)
+            } else {
+                temp.path().join(name).join(relative)
+            };
+            if entry.file_type().is_dir() {
+                std::fs::create_dir_all(&target).unwrap();
+            } else {
+                std::fs::copy(entry.path(), &target).unwrap();
+            }
+        }
+    }
+    temp
+}
+
+fn first_cause(root: &Path) -> String {
+    let mut causes: Vec<PathBuf> = std::fs::read_dir(root.join("content/causes"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .collect();
+    causes.sort();
+    let name = causes[0]
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    format!("content/causes/{name}")
+}
+
+fn count_pages(root: &Path) -> usize {
+    walkdir::WalkDir::new(root.join("content"))
+        .into_iter()
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "md"))
+        .count()
+}
+
+fn add_pages(root: &Path, count: usize) {
+    let folder = root.join("content/bench");
+    std::fs::create_dir_all(&folder).unwrap();
+    let paragraph = "Pain in the back of the knee has many causes. Most are harmless and get \
+                     better with rest, but some need a doctor the same day. This paragraph is \
+                     filler text of a realistic length for a benchmark page. ";
+    for i in 0..count.max(501) {
+        let body = format!(
+            "## What it is\n\n{}\n\n## What you can do\n\n{}\n\n- Rest\n- Cool the knee\n- Raise the leg\n\n\
+             ## When to get help\n\n{}\n\nSee also [the next page](page-{:04}.md#what-it-is).\n",
+            paragraph.repeat(4),
+            paragraph.repeat(3),
+            paragraph.repeat(2),
+            (i + 1) % count.max(501)
+        );
+        std::fs::write(
+            folder.join(format!("page-{i:04}.md")),
+            format!(
+                "---\ntitle: Benchmark page {i}\ndescription: A generated page for the reload \
+                 latency benchmark, number {i}.\nlast_reviewed: 2026-01-10\n---\n{body}"
+            ),
+        )
+        .unwrap();
+    }
+}
+
+fn bench(label: &str, site: &tempfile::TempDir, page: &str, edits: usize) {
+    let options = kneeguide::BuildOptions::new(site.path());
+    let (files, pages, _) = match build_in_memory(&options) {
+        Ok(built) => built,
+        Err(errors) => {
+            println!("{label:<34} skipped: does not build:\n{errors}");
+            return;
+        }
+    };
+    let _ = files;
+    let mut serve = ServeOptions::new(site.path());
+    serve.port = 0;
+    serve.quiet = true;
+    let server = Server::start(serve).unwrap();
+    let events = subscribe(server.local_addr());
+
+    let path = site.path().join(page);
+    let original = std::fs::read_to_string(&path).unwrap();
+    let expected = page_output(page);
+    let mut latencies = Vec::new();
+    for i in 0..edits + 2 {
+        std::thread::sleep(Duration::from_millis(150));
+        while events.try_recv().is_ok() {}
+        let edited = format!("{}\nEdit number {i}.\n", original.trim_end());
+        let started = Instant::now();
+        std::fs::write(&path, edited).unwrap();
+        loop {
+            let (name, data) = events.recv_timeout(TIMEOUT).expect("no reload event");
+            if name == "errors" {
+                panic!("{label}: the edit broke the site");
+            }
+            if name == "reload" && (data.contains(&expected) || data.contains("\"*\"")) {
+                break;
+            }
+        }
+        if i >= 2 {
+            latencies.push(started.elapsed());
+        }
+    }
+    server.stop();
+
+    let mut rebuilds: Vec<Duration> = (0..edits.min(11))
+        .map(|_| {
+            let started = Instant::now();
+            build_in_memory(&options).unwrap();
+            started.elapsed()
+        })
+        .collect();
+    latencies.sort();
+    rebuilds.sort();
+    let ms = |d: Duration| format!("{:.1} ms", d.as_secs_f64() * 1000.0);
+    println!(
+        "{label:<34} {pages:>6} {:>9} {:>9} {:>9} {:>9} {:>12}",
+        ms(latencies[latencies.len() / 2]),
+        ms(latencies[latencies.len() * 9 / 10]),
+        ms(latencies[0]),
+        ms(latencies[latencies.len() - 1]),
+        ms(rebuilds[rebuilds.len() / 2]),
+    );
+}
+
+/// `content/causes/x.md` -> `causes/x/index.html`
+fn page_output(page: &str) -> String {
+    let stem = page.trim_start_matches("content/").trim_end_matches(".md");
+    format!("{stem}/index.html")
+}
+
+/// A browser's view: the event stream, as (event name, data) pairs.
+fn subscribe(addr: std::net::SocketAddr) -> Receiver<(String, String)> {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream
+        .write_all(b"GET /__kneeguide/events HTTP/1.1\r\nHost: bench\r\n\r\n")
+        .unwrap();
+    let (sender, receiver) = channel();
+    std::thread::spawn(move || {
+        let mut reader = BufReader::new(stream);
+        let mut name = String::new();
+        let mut line = String::new();
+        while reader.read_line(&mut line).is_ok_and(|n| n > 0) {
+            let text = line.trim_end();
+            if let Some(value) = text.strip_prefix("event: ") {
+                name = value.to_owned();
+            } else if let Some(value) = text.strip_prefix("data: ") {
+                if sender
+                    .send((std::mem::take(&mut name), value.to_owned()))
+                    .is_err()
+                {
+                    break;
+                }
+            }
+            line.clear();
+        }
+    });
+    receiver
+}
