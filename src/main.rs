@@ -51,6 +51,10 @@ enum Command {
     ///
     /// Exit codes: 0 stopped with Ctrl-C; 1 could not start (the port is in use, or the folder is
     /// not a site); 2 usage error.
+    #[command(after_long_help = "Examples:\n  \
+        kneeguide serve --open          preview the guide in your browser\n  \
+        kneeguide serve --drafts        include draft pages, such as a new cause\n  \
+        kneeguide serve --port 8000     use another port when 4400 is taken")]
     Serve {
         /// The site folder, holding site.yaml, content/ and themes/.
         #[arg(long, default_value = ".")]
@@ -76,6 +80,9 @@ enum Command {
     /// run on every save.
     ///
     /// Exit codes: 0 no errors (warnings may be printed); 1 errors found; 2 usage error.
+    #[command(after_long_help = "Examples:\n  \
+        kneeguide check                 check the site in this folder\n  \
+        kneeguide check --drafts        check draft pages too, e.g. a cause you are writing")]
     Check {
         /// The site folder, holding site.yaml, content/ and themes/.
         #[arg(long, default_value = ".")]
@@ -100,6 +107,8 @@ enum NewCommand {
     ///
     /// Exit codes: 0 written; 1 the file exists or cannot be written; 2 the id is not URL-safe
     /// (or another usage error).
+    #[command(after_long_help = "Example:\n  \
+        kneeguide new cause bakers-cyst   writes content/causes/bakers-cyst.md")]
     Cause {
         /// The cause's id: lower-case words joined by hyphens, e.g. bakers-cyst. It becomes the
         /// file name and the page address (causes/bakers-cyst/).

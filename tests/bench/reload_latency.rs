@@ -34,8 +34,8 @@ fn main() {
         kneeguide::serve::DEFAULT_DEBOUNCE.as_millis()
     );
     println!(
-        "{:<34} {:>6} {:>9} {:>9} {:>9} {:>9} {:>12}",
-        "site", "pages", "median", "p90", "min", "max", "rebuild med"
+        "{:<34} {:>6} {:>9} {:>9} {:>9} {:>9} {:>10} {:>12}",
+        "site", "pages", "median", "p90", "min", "max", "load med", "rebuild med"
     );
     bench(
         "cli fixture",
@@ -152,14 +152,13 @@ fn add_pages(root: &Path, count: usize) {
 
 fn bench(label: &str, site: &tempfile::TempDir, page: &str, edits: usize) {
     let options = kneeguide::BuildOptions::new(site.path());
-    let (files, pages, _) = match build_in_memory(&options) {
+    let (_, pages, _) = match build_in_memory(&options) {
         Ok(built) => built,
         Err(errors) => {
             println!("{label:<34} skipped: does not build:\n{errors}");
             return;
         }
     };
-    let _ = files;
     let mut serve = ServeOptions::new(site.path());
     serve.port = 0;
     serve.quiet = true;
@@ -191,7 +190,16 @@ fn bench(label: &str, site: &tempfile::TempDir, page: &str, edits: usize) {
     }
     server.stop();
 
-    let mut rebuilds: Vec<Duration> = (0..edits.min(11))
+    // Where a rebuild's time goes: load (read, parse, Markdown, checks, tree) and the whole rebuild.
+    let runs = edits.min(11);
+    let mut loads: Vec<Duration> = (0..runs)
+        .map(|_| {
+            let started = Instant::now();
+            kneeguide::load(&options).map_err(|_| ()).unwrap();
+            started.elapsed()
+        })
+        .collect();
+    let mut rebuilds: Vec<Duration> = (0..runs)
         .map(|_| {
             let started = Instant::now();
             build_in_memory(&options).unwrap();
@@ -199,14 +207,16 @@ fn bench(label: &str, site: &tempfile::TempDir, page: &str, edits: usize) {
         })
         .collect();
     latencies.sort();
+    loads.sort();
     rebuilds.sort();
     let ms = |d: Duration| format!("{:.1} ms", d.as_secs_f64() * 1000.0);
     println!(
-        "{label:<34} {pages:>6} {:>9} {:>9} {:>9} {:>9} {:>12}",
+        "{label:<34} {pages:>6} {:>9} {:>9} {:>9} {:>9} {:>10} {:>12}",
         ms(latencies[latencies.len() / 2]),
         ms(latencies[latencies.len() * 9 / 10]),
         ms(latencies[0]),
         ms(latencies[latencies.len() - 1]),
+        ms(loads[loads.len() / 2]),
         ms(rebuilds[rebuilds.len() / 2]),
     );
 }
