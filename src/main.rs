@@ -178,6 +178,15 @@ fn main() -> ExitCode {
 }
 
 fn serve(root: PathBuf, port: u16, bind: IpAddr, open: bool, drafts: bool) -> ExitCode {
+    // Catch Ctrl-C first: it then stops the server cleanly from the moment the URL is shown.
+    let (stop, stopped) = std::sync::mpsc::channel();
+    if let Err(error) = ctrlc::set_handler(move || {
+        let _ = stop.send(());
+    }) {
+        eprintln!(
+            "warning: cannot catch Ctrl-C ({error}); stop the server by closing this terminal"
+        );
+    }
     let mut options = kneeguide::serve::ServeOptions::new(root);
     options.build.drafts = drafts;
     options.bind = bind;
@@ -198,14 +207,6 @@ fn serve(root: PathBuf, port: u16, bind: IpAddr, open: bool, drafts: bool) -> Ex
     }
     if open && !kneeguide::serve::open_browser(&url) {
         eprintln!("Could not start a web browser; open {url} yourself.");
-    }
-    let (stop, stopped) = std::sync::mpsc::channel();
-    if let Err(error) = ctrlc::set_handler(move || {
-        let _ = stop.send(());
-    }) {
-        eprintln!(
-            "warning: cannot catch Ctrl-C ({error}); stop the server by closing this terminal"
-        );
     }
     let _ = stopped.recv();
     server.stop();
