@@ -21,10 +21,14 @@
     return path;
   }
 
+  // This page, or anything a page loads (CSS, scripts, images, tree.json); not sitemap.xml and
+  // the like. The error page shown before the first good build always reloads.
   function affected(paths) {
+    if (document.body && document.body.classList.contains("kneeguide-error-page")) return true;
     for (var i = 0; i < paths.length; i++) {
       var path = paths[i];
-      if (path === "*" || path === served || path === here() || !/\.html$/.test(path)) return true;
+      if (path === "*" || path === served || path === here()) return true;
+      if (!/\.(html|xml|txt)$/.test(path)) return true;
     }
     return false;
   }
