@@ -4,6 +4,7 @@
 //! ```text
 //! cargo bench --bench reload_latency            # the guide, the cli fixture, a 1,000-page site
 //! cargo bench --bench reload_latency -- 41      # more edits per site (default 21)
+//! cargo bench --bench reload_latency -- --site DIR   # also any other site folder
 //! ```
 //!
 //! Target: median under 100 ms for a one-page edit of the guide. Without `--bench` (as in
@@ -26,6 +27,11 @@ fn main() {
         args.iter()
             .find_map(|a| a.parse().ok())
             .unwrap_or(if full { 21 } else { 3 });
+    let others: Vec<PathBuf> = args
+        .windows(2)
+        .filter(|pair| pair[0] == "--site")
+        .map(|pair| PathBuf::from(&pair[1]))
+        .collect();
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     let fixture = repo.join("tests/fixtures/cli-site");
 
@@ -76,6 +82,12 @@ fn main() {
         "fixture + plain pages (1,000)"
     };
     bench(label, &big, "content/bench/page-0500.md", edits);
+
+    for other in others {
+        let site = copy_site(&other);
+        let page = first_cause(site.path());
+        bench(&other.display().to_string(), &site, &page, edits);
+    }
 }
 
 fn copy_site(from: &Path) -> tempfile::TempDir {
