@@ -1,49 +1,214 @@
 //! The decision tree: compiled from `content/decision-tree.md` and the cause pages, checked, and
 //! rendered as one static page per step.
+//!
+//! ```text
+//! model.rs     the front matter as authors write it
+//! validate.rs  every check (E002-E013, E016, W002, W003), all reported in one run
+//! graph.rs     loops, reachability, paths, urgency bounds (pure functions)
+//! text.rs      {emergency_number}, {urgent_number}, {urgent_help}
+//! pages.rs     one page per step of every path, canonical outcome pages, cause-page data
+//! json.rs      decision-tree/tree.json and decision-tree/paths.txt
+//! ```
+//!
+//! URLs (root-relative): the start page (the content page) is `decision-tree/`; the first question
+//! is `decision-tree/start/`; every later step is `decision-tree/<answer>/<answer>/.../`; every
+//! outcome also has a canonical page `decision-tree/outcome/<id>/`.
 
+pub mod graph;
+mod json;
 pub mod model;
+mod pages;
+pub mod text;
+mod validate;
+
+use serde::Serialize;
 
 use crate::config::SiteConfig;
 use crate::content::Content;
+use crate::content::meta::{Audience, Date, Urgency};
 use crate::diagnostics::Diagnostic;
 use crate::render::Job;
+use graph::{Node, Step};
+use model::Phase;
 
-/// A checked decision tree, ready to render.
+/// Root-relative URL of the start page.
+pub const TREE_URL: &str = "decision-tree/";
+/// Root-relative URL of the first question.
+pub const START_URL: &str = "decision-tree/start/";
+/// Answer ids that would clash with the tree's own URLs.
+pub const RESERVED_IDS: [&str; 3] = ["start", "outcome", "index"];
+/// Above this many pages the build warns (W003): every path is a static page.
+pub const PAGE_BUDGET: u64 = 200;
+/// Above this many pages the build refuses to render the tree.
+pub const PAGE_LIMIT: u64 = 20_000;
+
+/// A checked decision tree, ready to render. Texts have their placeholders filled.
 #[derive(Debug)]
-pub struct Tree {}
+pub struct Tree {
+    pub title: String,
+    pub description: String,
+    pub last_reviewed: Date,
+    pub next_review: Date,
+    pub start: usize,
+    pub questions: Vec<Question>,
+    pub outcomes: Vec<Outcome>,
+    /// Every page on every path, depth-first in answer order.
+    pub steps: Vec<Step>,
+    /// The start page's HTML with its placeholders filled.
+    pub intro_html: String,
+}
 
-/// Checks the tree of `content` (if the site has one) and compiles it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Question {
+    pub id: String,
+    pub phase: Phase,
+    pub audience: Vec<Audience>,
+    pub heading: String,
+    pub items: Vec<String>,
+    pub hint: Option<String>,
+    pub answers: Vec<Answer>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Answer {
+    pub id: String,
+    pub label: String,
+    #[serde(skip)]
+    pub target: Node,
+    /// The id of the question or outcome it leads to.
+    pub next: String,
+    pub unsure: bool,
+    pub none: bool,
+    pub sets_audience: Option<Audience>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcome {
+    pub id: String,
+    pub urgency: Urgency,
+    pub heading: String,
+    pub body: String,
+    pub note: Option<String>,
+    pub causes: Vec<CauseRef>,
+    /// Cause pages offered as "other causes that can look similar" (explicit or derived).
+    pub see_also: Vec<CauseRef>,
+    /// Whether `see_also` was written by the author (else it is derived for cause-less outcomes).
+    #[serde(skip)]
+    pub see_also_explicit: bool,
+}
+
+/// A cause as the tree shows it, taken from the cause's own page.
+#[derive(Debug, Clone, Serialize)]
+pub struct CauseRef {
+    pub id: String,
+    pub title: String,
+    pub summary: String,
+    pub url: String,
+    pub audience: Vec<Audience>,
+    pub min_urgency: Urgency,
+}
+
+/// Checks the tree of `content` (if the site has one) and compiles it. Returns `None` when the
+/// site has no tree or when any check failed (the errors are in `diagnostics`).
 pub fn compile(
-    _content: &Content,
-    _config: &SiteConfig,
-    _diagnostics: &mut Vec<Diagnostic>,
+    content: &Content,
+    config: &SiteConfig,
+    diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<Tree> {
-    None
+    let (page, meta) = content.tree()?;
+    validate::run(page, meta, content, config, diagnostics)
 }
 
 impl Tree {
-    /// One job per question page and outcome page.
-    pub fn jobs<'a>(&'a self, _config: &'a SiteConfig, _content: &'a Content) -> Vec<Job<'a>> {
-        Vec::new()
+    /// One job per question page and outcome page (the start page is a content page).
+    pub fn jobs<'a>(&'a self, config: &'a SiteConfig, _content: &'a Content) -> Vec<Job<'a>> {
+        pages::jobs(self, config)
     }
 
-    /// Files that are not pages: `decision-tree/tree.json`, the path list.
+    /// Files that are not pages: `decision-tree/tree.json`, `decision-tree/paths.txt`.
     pub fn files(&self) -> Vec<(String, Vec<u8>)> {
-        Vec::new()
+        vec![
+            (format!("{TREE_URL}tree.json"), json::tree_json(self)),
+            (
+                format!("{TREE_URL}paths.txt"),
+                self.paths_text().into_bytes(),
+            ),
+        ]
+    }
+
+    /// Every full path, one line each (the text of `decision-tree/paths.txt`).
+    pub fn paths_text(&self) -> String {
+        json::paths_text(self)
     }
 
     /// Root-relative URLs of every page the tree writes, for the sitemap.
     pub fn page_urls(&self) -> Vec<String> {
-        Vec::new()
+        pages::page_urls(self)
     }
 
-    /// Extra template data for the cause page of `cause_id` (which answers lead there).
-    pub fn cause_extra(&self, _cause_id: &str) -> Option<tera::Value> {
-        None
+    /// Extra template data for the cause page of `cause_id`: `{reached_by: [{heading, urgency,
+    /// url, answers, ...}]}`, one entry per path whose outcome names the cause.
+    pub fn cause_extra(&self, cause_id: &str) -> Option<tera::Value> {
+        pages::cause_extra(self, cause_id)
     }
 
     /// Data every template sees as `tree`.
     pub fn global(&self) -> Option<tera::Value> {
-        None
+        Some(pages::global(self))
+    }
+
+    /// Root-relative URL of a step: `decision-tree/start/` for the first question.
+    pub fn step_url(&self, answers: &[graph::Edge]) -> String {
+        if answers.is_empty() {
+            return START_URL.to_owned();
+        }
+        let mut url = TREE_URL.to_owned();
+        for &(question, answer) in answers {
+            url.push_str(&self.questions[question].answers[answer].id);
+            url.push('/');
+        }
+        url
+    }
+
+    /// `no/adult/none`: the answers of a path joined by `/`.
+    pub fn path_text(&self, answers: &[graph::Edge]) -> String {
+        answers
+            .iter()
+            .map(|&(q, a)| self.questions[q].answers[a].id.as_str())
+            .collect::<Vec<_>>()
+            .join("/")
+    }
+
+    /// Root-relative URL of an outcome's canonical page.
+    pub fn outcome_url(&self, outcome: usize) -> String {
+        format!("{TREE_URL}outcome/{}/", self.outcomes[outcome].id)
+    }
+
+    /// The steps that end at an outcome: the full paths.
+    pub fn paths(&self) -> impl Iterator<Item = (&Step, usize)> {
+        self.steps.iter().filter_map(|step| match step.node {
+            Node::Outcome(outcome) => Some((step, outcome)),
+            Node::Question(_) => None,
+        })
+    }
+
+    /// The audience a path has set (the last `sets_audience` on it).
+    pub fn audience_of(&self, answers: &[graph::Edge]) -> Option<Audience> {
+        answers
+            .iter()
+            .filter_map(|&(q, a)| self.questions[q].answers[a].sets_audience)
+            .next_back()
+    }
+
+    /// Outcomes any path reaches, in the order of their first path.
+    pub fn reached_outcomes(&self) -> Vec<usize> {
+        let mut seen = vec![false; self.outcomes.len()];
+        let mut order = Vec::new();
+        for (_, outcome) in self.paths() {
+            if !std::mem::replace(&mut seen[outcome], true) {
+                order.push(outcome);
+            }
+        }
+        order
     }
 }

@@ -11,6 +11,7 @@ pub struct TreeMeta {
     pub description: String,
     pub last_reviewed: Date,
     pub next_review: Date,
+    /// Id of the first question (it must be in the `emergency` phase).
     pub start: String,
     pub questions: Vec<Question>,
     pub outcomes: Vec<Outcome>,
@@ -26,6 +27,22 @@ pub enum Phase {
     Context,
     RedFlags,
     Triage,
+}
+
+impl Phase {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Emergency => "emergency",
+            Phase::Context => "context",
+            Phase::RedFlags => "red_flags",
+            Phase::Triage => "triage",
+        }
+    }
+
+    /// Safety questions: an "I'm not sure" answer on them must lead where the most urgent answer leads.
+    pub fn is_safety(self) -> bool {
+        matches!(self, Phase::Emergency | Phase::RedFlags)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -63,9 +80,15 @@ pub struct Answer {
 pub struct Outcome {
     pub id: String,
     pub urgency: Urgency,
+    /// Cause ids, most likely first. Empty only with urgency >= urgent and a `note`.
     pub causes: Vec<String>,
     pub heading: String,
     pub body: String,
     #[serde(default)]
     pub note: Option<String>,
+    /// Optional cause pages to offer as "other causes that can look similar" (they are not the
+    /// outcome's causes: no urgency floor applies). When an outcome has no causes and no
+    /// `see_also`, the build offers the causes of the other answers of the questions leading there.
+    #[serde(default)]
+    pub see_also: Vec<String>,
 }

@@ -1,0 +1,342 @@
+//! The tree's pages: one per step of every path (the answers so far are its URL), a canonical page
+//! per outcome, and what other pages learn from the tree (`tree` global, cause-page data).
+
+use serde::Serialize;
+use serde_json::{Value, json};
+use tera::Context;
+
+use super::graph::{Node, Step};
+use super::{CauseRef, START_URL, TREE_URL, Tree};
+use crate::config::SiteConfig;
+use crate::render::{Job, root_prefix};
+
+const QUESTION_TEMPLATE: &str = "decision-tree/question.html";
+const OUTCOME_TEMPLATE: &str = "decision-tree/outcome.html";
+
+/// One row of the "your answers" summary.
+#[derive(Serialize)]
+struct SummaryRow<'a> {
+    question_id: &'a str,
+    question: &'a str,
+    answer_id: &'a str,
+    answer: &'a str,
+    /// The step that asked the question: "Change" goes back there.
+    change_url: String,
+}
+
+fn summary<'a>(tree: &'a Tree, step: &Step) -> Vec<SummaryRow<'a>> {
+    step.answers
+        .iter()
+        .enumerate()
+        .map(|(i, &(q, a))| {
+            let question = &tree.questions[q];
+            SummaryRow {
+                question_id: &question.id,
+                question: &question.heading,
+                answer_id: &question.answers[a].id,
+                answer: &question.answers[a].label,
+                change_url: tree.step_url(&step.answers[..i]),
+            }
+        })
+        .collect()
+}
+
+/// Where the back link of a step goes: the previous step, or the start page before the first.
+fn back_url(tree: &Tree, step: &Step) -> String {
+    match step.answers.split_last() {
+        None => TREE_URL.to_owned(),
+        Some((_, before)) => tree.step_url(before),
+    }
+}
+
+fn page_value(
+    tree: &Tree,
+    kind: &str,
+    id: &str,
+    url: &str,
+    title: String,
+    description: String,
+) -> Value {
+    json!({
+        "kind": kind,
+        "id": id,
+        "url": url,
+        "title": title,
+        "description": description,
+        "last_reviewed": tree.last_reviewed,
+        "next_review": tree.next_review,
+    })
+}
+
+/// The outcome as templates see it. On a path page (`via` = the answers taken), an outcome without
+/// causes or an explicit `see_also` offers the causes of the other answers of the last question,
+/// for the path's audience; the canonical page offers all of them.
+fn outcome_value(tree: &Tree, outcome: usize, via: Option<&Step>) -> Value {
+    let o = &tree.outcomes[outcome];
+    let audience = via.and_then(|step| tree.audience_of(&step.answers));
+    let fits = |cause: &&CauseRef| audience.is_none_or(|a| cause.audience.contains(&a));
+    let last_question = via.and_then(|step| step.answers.last()).map(|&(q, _)| q);
+    let see_also: Vec<&CauseRef> = match last_question {
+        Some(q) if !o.see_also_explicit && o.causes.is_empty() => {
+            let mut found: Vec<&CauseRef> = Vec::new();
+            for answer in &tree.questions[q].answers {
+                if let Node::Outcome(other) = answer.target {
+                    for cause in tree.outcomes[other].causes.iter().filter(fits) {
+                        if !found.iter().any(|f| f.id == cause.id) {
+                            found.push(cause);
+                        }
+                    }
+                }
+            }
+            if found.is_empty() {
+                o.see_also.iter().filter(fits).collect()
+            } else {
+                found
+            }
+        }
+        _ if o.see_also_explicit => o.see_also.iter().collect(),
+        _ => o.see_also.iter().filter(fits).collect(),
+    };
+    json!({
+        "id": o.id,
+        "urgency": o.urgency,
+        "heading": o.heading,
+        "body": o.body,
+        "note": o.note,
+        "causes": o.causes,
+        "see_also": see_also,
+        "url": tree.outcome_url(outcome),
+    })
+}
+
+fn context(
+    config: &SiteConfig,
+    url: &str,
+    canonical_url: &str,
+    values: Vec<(&'static str, Value)>,
+) -> Context {
+    let mut context = Context::new();
+    context.insert("root", &root_prefix(url));
+    context.insert(
+        "canonical",
+        &format!("{}{}", config.base_url, canonical_url),
+    );
+    for (key, value) in values {
+        context.insert(key, &value);
+    }
+    context
+}
+
+fn step_context(tree: &Tree, config: &SiteConfig, step: &Step) -> Context {
+    let url = tree.step_url(&step.answers);
+    let back = back_url(tree, step);
+    let path = tree.path_text(&step.answers);
+    let rows = serde_json::to_value(summary(tree, step)).unwrap_or_default();
+    match step.node {
+        Node::Question(q) => {
+            let question = &tree.questions[q];
+            let number = step.answers.len() + 1;
+            let answers: Vec<Value> = question
+                .answers
+                .iter()
+                .map(|answer| {
+                    let mut next = step.answers.clone();
+                    next.push((
+                        q,
+                        question
+                            .answers
+                            .iter()
+                            .position(|a| a.id == answer.id)
+                            .unwrap_or(0),
+                    ));
+                    json!({
+                        "id": answer.id,
+                        "label": answer.label,
+                        "url": tree.step_url(&next),
+                        "unsure": answer.unsure,
+                        "none": answer.none,
+                    })
+                })
+                .collect();
+            let page = page_value(
+                tree,
+                "decision-tree-question",
+                &question.id,
+                &url,
+                format!("Question {number}: {}", question.heading),
+                format!(
+                    "Question {number} of “{}”: {}",
+                    tree.title, question.heading
+                ),
+            );
+            let step_value = json!({
+                "id": question.id,
+                "number": number,
+                "phase": question.phase,
+                "heading": question.heading,
+                "items": question.items,
+                "hint": question.hint,
+                "answers": answers,
+            });
+            context(
+                config,
+                &url,
+                &url,
+                vec![
+                    ("page", page),
+                    ("step", step_value),
+                    ("back_url", back.into()),
+                    ("path", path.into()),
+                    ("answers", rows),
+                ],
+            )
+        }
+        Node::Outcome(o) => {
+            let outcome = &tree.outcomes[o];
+            let page = page_value(
+                tree,
+                "decision-tree-outcome",
+                &outcome.id,
+                &url,
+                format!("Result: {}", outcome.heading),
+                outcome.body.clone(),
+            );
+            context(
+                config,
+                &url,
+                &tree.outcome_url(o),
+                vec![
+                    ("page", page),
+                    ("outcome", outcome_value(tree, o, Some(step))),
+                    ("back_url", back.into()),
+                    ("path", path.into()),
+                    ("answers", rows),
+                ],
+            )
+        }
+    }
+}
+
+fn canonical_context(tree: &Tree, config: &SiteConfig, outcome: usize) -> Context {
+    let o = &tree.outcomes[outcome];
+    let url = tree.outcome_url(outcome);
+    let page = page_value(
+        tree,
+        "decision-tree-outcome",
+        &o.id,
+        &url,
+        format!("Result: {}", o.heading),
+        o.body.clone(),
+    );
+    context(
+        config,
+        &url,
+        &url,
+        vec![
+            ("page", page),
+            ("outcome", outcome_value(tree, outcome, None)),
+            ("back_url", Value::Null),
+            ("path", Value::Null),
+            ("answers", Value::Array(Vec::new())),
+        ],
+    )
+}
+
+pub fn jobs<'a>(tree: &'a Tree, config: &'a SiteConfig) -> Vec<Job<'a>> {
+    let mut jobs: Vec<Job<'a>> = tree
+        .steps
+        .iter()
+        .map(|step| Job {
+            output_path: format!("{}index.html", tree.step_url(&step.answers)),
+            template: match step.node {
+                Node::Question(_) => QUESTION_TEMPLATE,
+                Node::Outcome(_) => OUTCOME_TEMPLATE,
+            }
+            .to_owned(),
+            source: None,
+            context: Box::new(move || step_context(tree, config, step)),
+        })
+        .collect();
+    for outcome in tree.reached_outcomes() {
+        jobs.push(Job {
+            output_path: format!("{}index.html", tree.outcome_url(outcome)),
+            template: OUTCOME_TEMPLATE.to_owned(),
+            source: None,
+            context: Box::new(move || canonical_context(tree, config, outcome)),
+        });
+    }
+    jobs
+}
+
+pub fn page_urls(tree: &Tree) -> Vec<String> {
+    tree.steps
+        .iter()
+        .map(|step| tree.step_url(&step.answers))
+        .chain(
+            tree.reached_outcomes()
+                .into_iter()
+                .map(|o| tree.outcome_url(o)),
+        )
+        .collect()
+}
+
+pub fn cause_extra(tree: &Tree, cause_id: &str) -> Option<tera::Value> {
+    let reached_by: Vec<Value> = tree
+        .paths()
+        .filter(|(_, o)| tree.outcomes[*o].causes.iter().any(|c| c.id == cause_id))
+        .map(|(step, o)| {
+            let outcome = &tree.outcomes[o];
+            let steps: Vec<Value> = step
+                .answers
+                .iter()
+                .map(|&(q, a)| {
+                    json!({
+                        "question": tree.questions[q].heading,
+                        "answer": tree.questions[q].answers[a].label,
+                    })
+                })
+                .collect();
+            let answers: Vec<&str> = step
+                .answers
+                .iter()
+                .map(|&(q, a)| tree.questions[q].answers[a].label.as_str())
+                .collect();
+            json!({
+                "heading": outcome.heading,
+                "urgency": outcome.urgency,
+                "url": tree.step_url(&step.answers),
+                "answers": answers,
+                "outcome": outcome.id,
+                "outcome_url": tree.outcome_url(o),
+                "path": tree.path_text(&step.answers),
+                "steps": steps,
+            })
+        })
+        .collect();
+    if reached_by.is_empty() {
+        return None;
+    }
+    Some(tera::Value::from_serializable(
+        &json!({ "reached_by": reached_by }),
+    ))
+}
+
+pub fn global(tree: &Tree) -> tera::Value {
+    let lengths: Vec<usize> = tree.paths().map(|(step, _)| step.answers.len()).collect();
+    let value = json!({
+        "title": tree.title,
+        "description": tree.description,
+        "url": TREE_URL,
+        "start_url": START_URL,
+        "json_url": format!("{TREE_URL}tree.json"),
+        "paths_url": format!("{TREE_URL}paths.txt"),
+        "questions": tree.questions.len(),
+        "outcomes": tree.outcomes.len(),
+        "paths": lengths.len(),
+        "pages": page_urls(tree).len(),
+        "min_questions": lengths.iter().min().copied().unwrap_or(0),
+        "max_questions": lengths.iter().max().copied().unwrap_or(0),
+        "intro_html": tree.intro_html,
+    });
+    tera::Value::from_serializable(&value)
+}

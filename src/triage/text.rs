@@ -1,0 +1,176 @@
+//! `{emergency_number}`, `{urgent_number}` and `{urgent_help}` in tree texts, filled from site.yaml.
+
+use crate::config::SiteConfig;
+
+pub const PLACEHOLDERS: [&str; 3] = ["emergency_number", "urgent_number", "urgent_help"];
+
+/// A placeholder that cannot be filled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlaceholderError {
+    /// Byte offset of the `{` in the text.
+    pub offset: usize,
+    pub name: String,
+    pub message: String,
+    pub help: String,
+}
+
+/// The value of a known placeholder; `None` for an unknown name, `Some(None)` for a known one
+/// that site.yaml does not set.
+fn value<'a>(config: &'a SiteConfig, name: &str) -> Option<Option<&'a str>> {
+    match name {
+        "emergency_number" => Some(Some(&config.emergency_number)),
+        "urgent_help" => Some(Some(&config.urgent_help)),
+        "urgent_number" => Some(config.urgent_number.as_deref()),
+        _ => None,
+    }
+}
+
+/// Every `{name}` where name is lower-case letters and underscores: (offset, name).
+fn placeholders(text: &str) -> impl Iterator<Item = (usize, &str)> + '_ {
+    text.match_indices('{').filter_map(move |(start, _)| {
+        let rest = &text[start + 1..];
+        let end = rest.find('}')?;
+        let name = &rest[..end];
+        (!name.is_empty() && name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
+            .then_some((start, name))
+    })
+}
+
+/// Fills the placeholders of `text`; `escape` is applied to the inserted values (for HTML).
+pub fn fill(
+    text: &str,
+    config: &SiteConfig,
+    escape: fn(&str) -> String,
+) -> Result<String, Vec<PlaceholderError>> {
+    let mut out = String::with_capacity(text.len());
+    let mut errors = Vec::new();
+    let mut copied = 0;
+    for (offset, name) in placeholders(text) {
+        match value(config, name) {
+            Some(Some(value)) => {
+                out.push_str(&text[copied..offset]);
+                out.push_str(&escape(value));
+                copied = offset + name.len() + 2;
+            }
+            Some(None) => errors.push(PlaceholderError {
+                offset,
+                name: name.to_owned(),
+                message: format!("`{{{name}}}` is used but site.yaml does not set `{name}`"),
+                help: format!("add `{name}:` to site.yaml, or remove `{{{name}}}` from the text"),
+            }),
+            None => errors.push(PlaceholderError {
+                offset,
+                name: name.to_owned(),
+                message: format!("unknown placeholder `{{{name}}}`"),
+                help: match crate::diagnostics::nearest(name, PLACEHOLDERS) {
+                    Some(near) => format!("did you mean `{{{near}}}`?"),
+                    None => format!(
+                        "the placeholders are {}",
+                        PLACEHOLDERS.map(|p| format!("`{{{p}}}`")).join(", ")
+                    ),
+                },
+            }),
+        }
+    }
+    out.push_str(&text[copied..]);
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Fills only the placeholders that are known and set, leaving anything else untouched (for
+/// Markdown bodies, where braces may mean something else); returns the unfillable known ones.
+pub fn fill_known(
+    text: &str,
+    config: &SiteConfig,
+    escape: fn(&str) -> String,
+) -> (String, Vec<PlaceholderError>) {
+    let mut out = String::with_capacity(text.len());
+    let mut errors = Vec::new();
+    let mut copied = 0;
+    for (offset, name) in placeholders(text) {
+        match value(config, name) {
+            Some(Some(value)) => {
+                out.push_str(&text[copied..offset]);
+                out.push_str(&escape(value));
+                copied = offset + name.len() + 2;
+            }
+            Some(None) => errors.push(PlaceholderError {
+                offset,
+                name: name.to_owned(),
+                message: format!("`{{{name}}}` is used but site.yaml does not set `{name}`"),
+                help: format!("add `{name}:` to site.yaml, or remove `{{{name}}}` from the text"),
+            }),
+            None => {}
+        }
+    }
+    out.push_str(&text[copied..]);
+    (out, errors)
+}
+
+pub fn plain(text: &str) -> String {
+    text.to_owned()
+}
+
+pub fn html(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(urgent_number: Option<&str>) -> SiteConfig {
+        SiteConfig {
+            title: "T".into(),
+            description: "D".into(),
+            language: "en".into(),
+            base_url: "https://example.org/".into(),
+            theme: "default".into(),
+            emergency_number: "112".into(),
+            urgent_help: "your doctor".into(),
+            urgent_number: urgent_number.map(str::to_owned),
+            publisher: None,
+        }
+    }
+
+    #[test]
+    fn fills_known_placeholders() {
+        let filled = fill(
+            "Call {emergency_number} or {urgent_help}.",
+            &config(None),
+            plain,
+        );
+        assert_eq!(filled.unwrap(), "Call 112 or your doctor.");
+        assert_eq!(fill("{a b} {}", &config(None), plain).unwrap(), "{a b} {}");
+    }
+
+    #[test]
+    fn unknown_and_unset_placeholders_are_errors() {
+        let errors = fill("x {emergncy_number} {urgent_number}", &config(None), plain).unwrap_err();
+        assert_eq!(errors.len(), 2);
+        assert_eq!(errors[0].offset, 2);
+        assert_eq!(errors[0].help, "did you mean `{emergency_number}`?");
+        assert!(errors[1].message.contains("does not set `urgent_number`"));
+        assert_eq!(
+            fill("{urgent_number}", &config(Some("116117")), plain).unwrap(),
+            "116117"
+        );
+    }
+
+    #[test]
+    fn bodies_keep_unknown_braces() {
+        let (out, errors) = fill_known(
+            "<h2 id=\"x\">{other}</h2> {urgent_help}",
+            &config(None),
+            html,
+        );
+        assert_eq!(out, "<h2 id=\"x\">{other}</h2> your doctor");
+        assert!(errors.is_empty());
+    }
+}

@@ -1,0 +1,940 @@
+//! Every check of the decision tree, each a located error, all reported in one run:
+//!
+//! | code | check |
+//! |------|-------|
+//! | E002 | duplicate question/outcome id, answer id within a question, cause within an outcome |
+//! | E003 | `start`, `next`, `causes`, `see_also` or a `{placeholder}` that does not resolve |
+//! | E004 | a question without an audience (the words themselves are checked when parsing) |
+//! | E005 | a question with fewer than two answers |
+//! | E006 | a loop (the path is reported) |
+//! | E007 | a question or outcome that cannot be reached from `start` |
+//! | E008 | a cause page that no reachable outcome names |
+//! | E009 | phase order: the start is not an emergency question, phases go backwards, or a path reaches a triage question or a routine/self-care outcome without an emergency and a red-flags question for its audience |
+//! | E010 | an outcome less urgent than the `min_urgency` of a cause it names |
+//! | E011 | an outcome without causes that is not urgent, or has no `note` |
+//! | E012 | an "I'm not sure" answer on a safety question that can lead somewhere less urgent than another answer |
+//! | E013 | audience: a question or cause that does not fit the audience a path has set |
+//! | E016 | an id that is not URL-safe, or an answer id reserved for the tree's own URLs |
+//! | W002 | a question with more than 6 items |
+//! | W003 | more pages than the budget (an error above the hard limit) |
+
+use std::collections::{HashMap, HashSet};
+
+use super::graph::{self, Edge, Graph, Node, Step};
+use super::model::{Phase, TreeMeta};
+use super::text::{self, PlaceholderError};
+use super::{Answer, CauseRef, Outcome, PAGE_BUDGET, PAGE_LIMIT, Question, RESERVED_IDS, Tree};
+use crate::config::SiteConfig;
+use crate::content::frontmatter::Key;
+use crate::content::meta::{Audience, Urgency};
+use crate::content::{CAUSES_DIR, Content, Page, is_url_safe};
+use crate::diagnostics::{Diagnostic, Location, nearest};
+
+/// Most items a question should list under its heading.
+const MAX_ITEMS: usize = 6;
+
+struct Checker<'a> {
+    page: &'a Page,
+    meta: &'a TreeMeta,
+    content: &'a Content,
+    config: &'a SiteConfig,
+    found: Vec<Diagnostic>,
+    /// Ids suggested by a "did you mean": not reported again as unreachable or unreached.
+    suggested: HashSet<String>,
+}
+
+fn q_key(question: usize, field: &str) -> [Key<'_>; 3] {
+    [
+        Key::Field("questions"),
+        Key::Index(question),
+        Key::Field(field),
+    ]
+}
+
+fn a_key(question: usize, answer: usize, field: &str) -> [Key<'_>; 5] {
+    [
+        Key::Field("questions"),
+        Key::Index(question),
+        Key::Field("answers"),
+        Key::Index(answer),
+        Key::Field(field),
+    ]
+}
+
+fn o_key(outcome: usize, field: &str) -> [Key<'_>; 3] {
+    [
+        Key::Field("outcomes"),
+        Key::Index(outcome),
+        Key::Field(field),
+    ]
+}
+
+fn list_key(outcome: usize, field: &str, index: usize) -> [Key<'_>; 4] {
+    [
+        Key::Field("outcomes"),
+        Key::Index(outcome),
+        Key::Field(field),
+        Key::Index(index),
+    ]
+}
+
+fn audience_words(audience: &[Audience]) -> String {
+    match audience {
+        [one] => format!("{} only", one.as_str()),
+        _ => audience
+            .iter()
+            .map(|a| a.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
+}
+
+impl<'a> Checker<'a> {
+    fn at(&self, keys: &[Key]) -> Location {
+        self.page.locate(keys)
+    }
+
+    fn error(&mut self, code: &'static str, message: String, at: Location, help: Option<String>) {
+        let mut diagnostic = Diagnostic::error(code, message).at(at);
+        if let Some(help) = help {
+            diagnostic = diagnostic.with_help(help);
+        }
+        self.found.push(diagnostic);
+    }
+
+    /// "did you mean" for `given` among `known`, remembering the suggestion.
+    fn suggest(&mut self, given: &str, known: &[&str], what: &str) -> String {
+        match nearest(given, known.iter().copied()) {
+            Some(near) => {
+                self.suggested.insert(near.to_owned());
+                format!("did you mean `{near}`?")
+            }
+            None if known.is_empty() => format!("there are no {what}"),
+            None if known.len() <= 12 => format!("the {what} are: {}", known.join(", ")),
+            None => format!("check the spelling against the {what}"),
+        }
+    }
+
+    /// Fills the placeholders of the text at `keys`, reporting those that cannot be filled.
+    fn fill(&mut self, value: &str, keys: &[Key]) -> String {
+        match text::fill(value, self.config, text::plain) {
+            Ok(filled) => filled,
+            Err(errors) => {
+                for PlaceholderError { message, help, .. } in errors {
+                    self.error("E003", message, self.at(keys), Some(help));
+                }
+                value.to_owned()
+            }
+        }
+    }
+
+    fn cause_ids(&self) -> Vec<&'a str> {
+        self.content.causes().map(|(p, _)| p.id.as_str()).collect()
+    }
+
+    /// Resolves the cause ids at `outcomes[o].<field>`.
+    fn resolve_causes(&mut self, outcome: usize, field: &str, ids: &[String]) -> Vec<CauseRef> {
+        let known = self.cause_ids();
+        let outcome_id = &self.meta.outcomes[outcome].id;
+        let mut seen = HashSet::new();
+        let mut resolved = Vec::new();
+        for (index, id) in ids.iter().enumerate() {
+            let at = self.at(&list_key(outcome, field, index));
+            if !seen.insert(id.as_str()) {
+                self.error(
+                    "E002",
+                    format!("outcome `{outcome_id}` names cause `{id}` twice in `{field}`"),
+                    at,
+                    Some("remove the second one".to_owned()),
+                );
+                continue;
+            }
+            match self.content.cause(id) {
+                Some((page, meta)) => resolved.push(CauseRef {
+                    id: page.id.clone(),
+                    title: meta.title.clone(),
+                    summary: meta.summary.clone(),
+                    url: page.url.clone(),
+                    audience: meta.audience.clone(),
+                    min_urgency: meta.min_urgency,
+                }),
+                // A cause file that failed to load was reported already.
+                None if self
+                    .content
+                    .failed
+                    .contains(&format!("{CAUSES_DIR}/{id}.md")) => {}
+                None => {
+                    let help = self.suggest(id, &known, "causes");
+                    self.error(
+                        "E003",
+                        format!(
+                            "outcome `{outcome_id}` names cause `{id}`, which does not exist (no content/{CAUSES_DIR}/{id}.md)"
+                        ),
+                        at,
+                        Some(help),
+                    );
+                }
+            }
+        }
+        resolved
+    }
+}
+
+/// Runs every check; returns the compiled tree when there is no error.
+pub(super) fn run(
+    page: &Page,
+    meta: &TreeMeta,
+    content: &Content,
+    config: &SiteConfig,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<Tree> {
+    let mut c = Checker {
+        page,
+        meta,
+        content,
+        config,
+        found: Vec::new(),
+        suggested: HashSet::new(),
+    };
+
+    // Ids: URL-safe and unique across questions and outcomes.
+    let mut ids: HashMap<&str, (Node, Location)> = HashMap::new();
+    let nodes = meta
+        .questions
+        .iter()
+        .enumerate()
+        .map(|(i, q)| (q.id.as_str(), Node::Question(i)))
+        .chain(
+            meta.outcomes
+                .iter()
+                .enumerate()
+                .map(|(i, o)| (o.id.as_str(), Node::Outcome(i))),
+        );
+    for (id, node) in nodes {
+        let (kind, at) = match node {
+            Node::Question(i) => ("question", c.at(&q_key(i, "id"))),
+            Node::Outcome(i) => ("outcome", c.at(&o_key(i, "id"))),
+        };
+        if !is_url_safe(id) {
+            c.error(
+                "E016",
+                format!("{kind} id `{id}` is not URL-safe"),
+                at.clone(),
+                Some("use lower-case letters and digits in words joined by single hyphens, e.g. `q-onset`".to_owned()),
+            );
+        }
+        match ids.get(id) {
+            Some((_, first)) => {
+                let first = format!("{}:{}:{}", first.file.display(), first.line, first.column);
+                c.error(
+                    "E002",
+                    format!("duplicate id `{id}` (first defined at {first})"),
+                    at,
+                    Some("ids must be unique across questions and outcomes".to_owned()),
+                );
+            }
+            None => {
+                ids.insert(id, (node, at));
+            }
+        }
+    }
+    let all_ids: Vec<&str> = meta
+        .questions
+        .iter()
+        .map(|q| q.id.as_str())
+        .chain(meta.outcomes.iter().map(|o| o.id.as_str()))
+        .collect();
+    let question_ids: Vec<&str> = meta.questions.iter().map(|q| q.id.as_str()).collect();
+    let resolve = |id: &str| ids.get(id).map(|(node, _)| *node);
+
+    // The start.
+    let start = match resolve(&meta.start) {
+        Some(Node::Question(i)) => Some(i),
+        Some(Node::Outcome(_)) => {
+            c.error(
+                "E003",
+                format!(
+                    "start `{}` is an outcome; start must name the first question",
+                    meta.start
+                ),
+                c.at(&[Key::Field("start")]),
+                None,
+            );
+            None
+        }
+        None => {
+            let help = c.suggest(&meta.start, &question_ids, "questions");
+            c.error(
+                "E003",
+                format!("start `{}` is not a question of the tree", meta.start),
+                c.at(&[Key::Field("start")]),
+                Some(help),
+            );
+            None
+        }
+    };
+    if let Some(start) = start
+        && meta.questions[start].phase != Phase::Emergency
+    {
+        let question = &meta.questions[start];
+        c.error(
+            "E009",
+            format!(
+                "the first question `{}` is in the {} phase; the tree must start with an emergency question",
+                question.id,
+                question.phase.as_str()
+            ),
+            c.at(&[Key::Field("start")]),
+            Some("ask about life-threatening signs first".to_owned()),
+        );
+    }
+
+    // Questions and their answers.
+    let mut questions = Vec::new();
+    let mut graph = Graph {
+        edges: Vec::new(),
+        outcomes: meta.outcomes.len(),
+    };
+    for (qi, question) in meta.questions.iter().enumerate() {
+        if question.answers.len() < 2 {
+            c.error(
+                "E005",
+                format!(
+                    "question `{}` has {} answer{}; a question needs at least 2",
+                    question.id,
+                    question.answers.len(),
+                    if question.answers.len() == 1 { "" } else { "s" }
+                ),
+                c.at(&q_key(qi, "answers")),
+                Some(
+                    "add an answer, or point to where its answer leads instead of asking"
+                        .to_owned(),
+                ),
+            );
+        }
+        if question.audience.is_empty() {
+            c.error(
+                "E004",
+                format!("question `{}` has no audience", question.id),
+                c.at(&q_key(qi, "audience")),
+                Some("list who it is for: [adult], [child] or [adult, child]".to_owned()),
+            );
+        }
+        if question.items.len() > MAX_ITEMS {
+            c.found.push(
+                Diagnostic::warning(
+                    "W002",
+                    format!(
+                        "question `{}` lists {} items; readers take in at most {MAX_ITEMS}",
+                        question.id,
+                        question.items.len()
+                    ),
+                )
+                .at(c.at(&q_key(qi, "items"))),
+            );
+        }
+        let heading = c.fill(&question.heading, &q_key(qi, "heading"));
+        let items = (0..question.items.len())
+            .map(|i| {
+                c.fill(
+                    &question.items[i],
+                    &[
+                        Key::Field("questions"),
+                        Key::Index(qi),
+                        Key::Field("items"),
+                        Key::Index(i),
+                    ],
+                )
+            })
+            .collect();
+        let hint = question
+            .hint
+            .as_ref()
+            .map(|hint| c.fill(hint, &q_key(qi, "hint")));
+
+        let mut seen = HashSet::new();
+        let mut answers = Vec::new();
+        let mut edges = Vec::new();
+        for (ai, answer) in question.answers.iter().enumerate() {
+            let at_id = c.at(&a_key(qi, ai, "id"));
+            if !is_url_safe(&answer.id) {
+                c.error(
+                    "E016",
+                    format!("answer id `{}` of question `{}` is not URL-safe", answer.id, question.id),
+                    at_id.clone(),
+                    Some("use lower-case words joined by hyphens (it becomes part of the page's URL); quote \"yes\" and \"no\"".to_owned()),
+                );
+            } else if RESERVED_IDS.contains(&answer.id.as_str()) {
+                c.error(
+                    "E016",
+                    format!(
+                        "answer id `{}` of question `{}` is reserved for the tree's own pages",
+                        answer.id, question.id
+                    ),
+                    at_id.clone(),
+                    Some(format!(
+                        "choose another id; reserved: {}",
+                        RESERVED_IDS.join(", ")
+                    )),
+                );
+            }
+            if !seen.insert(answer.id.as_str()) {
+                c.error(
+                    "E002",
+                    format!(
+                        "duplicate answer id `{}` in question `{}`",
+                        answer.id, question.id
+                    ),
+                    at_id,
+                    Some("answer ids must be unique within a question".to_owned()),
+                );
+            }
+            if answer.unsure && answer.none && question.phase.is_safety() {
+                c.error(
+                    "E012",
+                    format!(
+                        "answer `{}` of question `{}` is both `unsure` and `none`",
+                        answer.id, question.id
+                    ),
+                    c.at(&a_key(qi, ai, "unsure")),
+                    Some("on a safety question, \"I'm not sure\" must be its own answer and lead where the most urgent answer leads".to_owned()),
+                );
+            }
+            let label = c.fill(&answer.label, &a_key(qi, ai, "label"));
+            let target = resolve(&answer.next);
+            match target {
+                Some(node) => edges.push((ai, node)),
+                None => {
+                    let help = c.suggest(&answer.next, &all_ids, "questions and outcomes");
+                    c.error(
+                        "E003",
+                        format!(
+                            "answer `{}` of question `{}` points to `{}`, which does not exist",
+                            answer.id, question.id, answer.next
+                        ),
+                        c.at(&a_key(qi, ai, "next")),
+                        Some(help),
+                    );
+                }
+            }
+            answers.push(Answer {
+                id: answer.id.clone(),
+                label,
+                target: target.unwrap_or(Node::Question(qi)),
+                next: answer.next.clone(),
+                unsure: answer.unsure,
+                none: answer.none,
+                sets_audience: answer.sets_audience,
+            });
+        }
+        graph.edges.push(edges);
+        questions.push(Question {
+            id: question.id.clone(),
+            phase: question.phase,
+            audience: question.audience.clone(),
+            heading,
+            items,
+            hint,
+            answers,
+        });
+    }
+
+    // Outcomes.
+    let mut outcomes = Vec::new();
+    for (oi, outcome) in meta.outcomes.iter().enumerate() {
+        let causes = c.resolve_causes(oi, "causes", &outcome.causes);
+        let mut see_also = c.resolve_causes(oi, "see_also", &outcome.see_also);
+        for (index, id) in outcome.see_also.iter().enumerate() {
+            if outcome.causes.contains(id) {
+                c.error(
+                    "E002",
+                    format!(
+                        "outcome `{}` lists cause `{id}` in both `causes` and `see_also`",
+                        outcome.id
+                    ),
+                    c.at(&list_key(oi, "see_also", index)),
+                    Some("keep it in `causes` only".to_owned()),
+                );
+                see_also.retain(|cause| &cause.id != id);
+            }
+        }
+        if outcome.causes.is_empty() {
+            if outcome.urgency < Urgency::Urgent {
+                c.error(
+                    "E011",
+                    format!(
+                        "outcome `{}` ({}) names no causes; only urgent or emergency outcomes may leave `causes` empty",
+                        outcome.id, outcome.urgency
+                    ),
+                    c.at(&o_key(oi, "causes")),
+                    Some("name the cause pages this outcome is about".to_owned()),
+                );
+            }
+            if outcome.note.as_deref().is_none_or(|n| n.trim().is_empty()) {
+                c.error(
+                    "E011",
+                    format!("outcome `{}` has no causes; add a note explaining what it may be", outcome.id),
+                    c.at(&o_key(oi, "causes")),
+                    Some("add `note:` saying why no cause page is linked (e.g. the guide does not cover it)".to_owned()),
+                );
+            }
+        }
+        for (index, cause) in outcome.causes.iter().enumerate() {
+            if let Some(found) = causes.iter().find(|r| &r.id == cause)
+                && found.min_urgency > outcome.urgency
+            {
+                c.error(
+                    "E010",
+                    format!(
+                        "outcome `{}` ({}) names cause `{cause}` whose min_urgency is {}",
+                        outcome.id, outcome.urgency, found.min_urgency
+                    ),
+                    c.at(&list_key(oi, "causes", index)),
+                    Some(format!(
+                        "make the outcome at least {}, or name another cause",
+                        found.min_urgency
+                    )),
+                );
+            }
+        }
+        let heading = c.fill(&outcome.heading, &o_key(oi, "heading"));
+        let body = c.fill(&outcome.body, &o_key(oi, "body"));
+        let note = outcome
+            .note
+            .as_ref()
+            .map(|note| c.fill(note, &o_key(oi, "note")));
+        outcomes.push(Outcome {
+            id: outcome.id.clone(),
+            urgency: outcome.urgency,
+            heading,
+            body,
+            note,
+            causes,
+            see_also_explicit: !see_also.is_empty(),
+            see_also,
+        });
+    }
+
+    // The start page's text.
+    let (_, body_errors) = text::fill_known(page.body(), config, text::plain);
+    for error in body_errors {
+        let at = page
+            .file
+            .location_of_offset(page.parts.body.start + error.offset);
+        c.error("E003", error.message, at, Some(error.help));
+    }
+    let (intro_html, _) = text::fill_known(&page.rendered.html, config, text::html);
+
+    // Loops.
+    let cycles = graph::cycles(&graph, start);
+    let mut closing: Vec<Edge> = Vec::new();
+    for cycle in &cycles {
+        let (first, _) = cycle[0];
+        let mut shown = meta.questions[first].id.clone();
+        for &(q, a) in cycle {
+            let answer = &meta.questions[q].answers[a];
+            shown.push_str(&format!(" → ({}) {}", answer.id, answer.next));
+        }
+        let (q, a) = *cycle.last().expect("a cycle has an edge");
+        closing.push((q, a));
+        c.error(
+            "E006",
+            format!("cycle: {shown}"),
+            c.at(&a_key(q, a, "next")),
+            Some("every path must end at an outcome: point this answer at an outcome or a later question".to_owned()),
+        );
+    }
+
+    let Some(start) = start else {
+        return finish(c, diagnostics, None);
+    };
+
+    // Reachability.
+    let (reached_questions, reached_outcomes) = graph::reachable(&graph, start);
+    for (qi, question) in meta.questions.iter().enumerate() {
+        if !reached_questions[qi] && !c.suggested.contains(&question.id) {
+            c.error(
+                "E007",
+                format!(
+                    "question `{}` cannot be reached from start `{}`",
+                    question.id, meta.start
+                ),
+                c.at(&q_key(qi, "id")),
+                Some("point an answer at it, or remove it".to_owned()),
+            );
+        }
+    }
+    for (oi, outcome) in meta.outcomes.iter().enumerate() {
+        if !reached_outcomes[oi] && !c.suggested.contains(&outcome.id) {
+            c.error(
+                "E007",
+                format!(
+                    "outcome `{}` cannot be reached from start `{}`",
+                    outcome.id, meta.start
+                ),
+                c.at(&o_key(oi, "id")),
+                Some("point an answer at it, or remove it".to_owned()),
+            );
+        }
+    }
+    let named: HashSet<&str> = outcomes
+        .iter()
+        .enumerate()
+        .filter(|(oi, _)| reached_outcomes[*oi])
+        .flat_map(|(_, o)| o.causes.iter().map(|cause| cause.id.as_str()))
+        .collect();
+    for (cause_page, cause) in content.causes() {
+        if cause.draft
+            || named.contains(cause_page.id.as_str())
+            || c.suggested.contains(&cause_page.id)
+        {
+            continue;
+        }
+        c.found.push(
+            Diagnostic::error(
+                "E008",
+                format!(
+                    "cause `{}` ({}) is not reached by any outcome of the decision tree",
+                    cause_page.id,
+                    cause_page.file.path.display()
+                ),
+            )
+            .at(cause_page.locate(&[]))
+            .with_help(format!(
+                "name `{}` in the `causes` of an outcome in {}, or mark the cause `draft: true`",
+                cause_page.id,
+                page.file.path.display()
+            )),
+        );
+    }
+
+    // Paths: every page of every path, on the graph without the edges that close loops.
+    let dag = graph.without(&closing);
+    let pages = graph::count_steps(&dag, start)
+        .saturating_add(reached_outcomes.iter().filter(|r| **r).count() as u64);
+    if pages > PAGE_LIMIT {
+        c.error(
+            "W003",
+            format!("the decision tree would write {pages} pages; the limit is {PAGE_LIMIT}"),
+            c.at(&[Key::Field("questions")]),
+            Some("every path is a static page: merge questions, or let answers share outcomes instead of questions".to_owned()),
+        );
+        return finish(c, diagnostics, None);
+    }
+    if pages > PAGE_BUDGET {
+        c.found.push(
+            Diagnostic::warning(
+                "W003",
+                format!("the decision tree writes {pages} pages (budget {PAGE_BUDGET})"),
+            )
+            .at(c.at(&[Key::Field("questions")]))
+            .with_help("every path is a static page: consider merging questions"),
+        );
+    }
+    let steps = graph::steps(&dag, start);
+    check_paths(&mut c, &questions, &outcomes, &steps);
+    check_unsure(&mut c, &questions, &outcomes, &dag);
+
+    let mut tree = Tree {
+        title: meta.title.clone(),
+        description: meta.description.clone(),
+        last_reviewed: meta.last_reviewed,
+        next_review: meta.next_review,
+        start,
+        questions,
+        outcomes,
+        steps,
+        intro_html,
+    };
+    derive_see_also(&mut tree, content);
+    finish(c, diagnostics, Some(tree))
+}
+
+fn finish(c: Checker, diagnostics: &mut Vec<Diagnostic>, tree: Option<Tree>) -> Option<Tree> {
+    let failed = c.found.iter().any(Diagnostic::is_error);
+    diagnostics.extend(c.found);
+    if failed { None } else { tree }
+}
+
+/// E009 (phases, emergency and red-flag questions first) and E013 (audience) along every path.
+fn check_paths(c: &mut Checker, questions: &[Question], outcomes: &[Outcome], steps: &[Step]) {
+    let mut reported: HashSet<String> = HashSet::new();
+    let path_of = |answers: &[Edge]| -> String {
+        if answers.is_empty() {
+            return "(start)".to_owned();
+        }
+        answers
+            .iter()
+            .map(|&(q, a)| questions[q].answers[a].id.as_str())
+            .collect::<Vec<_>>()
+            .join("/")
+    };
+    for step in steps {
+        let answers = &step.answers;
+        let path = path_of(answers);
+
+        // The audience the path sets; setting a different one later is a contradiction.
+        let mut audience: Option<Audience> = None;
+        for &(q, a) in answers {
+            let Some(set) = questions[q].answers[a].sets_audience else {
+                continue;
+            };
+            if let Some(previous) = audience
+                && previous != set
+                && reported.insert(format!("E013 set {q} {a}"))
+            {
+                c.error(
+                    "E013",
+                    format!(
+                        "answer `{}` of question `{}` sets the audience to {}, but path {} already set it to {}",
+                        questions[q].answers[a].id,
+                        questions[q].id,
+                        set.as_str(),
+                        path_of(answers),
+                        previous.as_str()
+                    ),
+                    c.at(&a_key(q, a, "sets_audience")),
+                    None,
+                );
+            }
+            audience = Some(set);
+        }
+        let fits = |listed: &[Audience]| audience.is_none_or(|a| listed.contains(&a));
+        let for_audience = audience
+            .map(|a| format!(" for audience `{}`", a.as_str()))
+            .unwrap_or_default();
+
+        match step.node {
+            Node::Question(n) => {
+                let question = &questions[n];
+                if let Some(&(last, a)) = answers.last() {
+                    let before = &questions[last];
+                    if question.phase < before.phase
+                        && reported.insert(format!("E009 back {last} {a}"))
+                    {
+                        c.error(
+                            "E009",
+                            format!(
+                                "phases go backwards on path {path}: question `{}` ({}) comes after `{}` ({})",
+                                question.id,
+                                question.phase.as_str(),
+                                before.id,
+                                before.phase.as_str()
+                            ),
+                            c.at(&a_key(last, a, "next")),
+                            Some("ask emergency questions first, then context, red_flags and triage questions".to_owned()),
+                        );
+                    }
+                }
+                if !fits(&question.audience) && reported.insert(format!("E013 q {n} {audience:?}"))
+                {
+                    c.error(
+                        "E013",
+                        format!(
+                            "question `{}` ({}) is reachable on a {} path: {path}",
+                            question.id,
+                            audience_words(&question.audience),
+                            audience.map_or("", Audience::as_str)
+                        ),
+                        c.at(&q_key(n, "audience")),
+                        Some(
+                            "add the audience to the question, or point the path elsewhere"
+                                .to_owned(),
+                        ),
+                    );
+                }
+            }
+            Node::Outcome(o) => {
+                let outcome = &outcomes[o];
+                let explicit = if outcome.see_also_explicit {
+                    outcome.see_also.len()
+                } else {
+                    0
+                };
+                let named = outcome.causes.iter().map(|cause| ("causes", cause)).chain(
+                    outcome.see_also[..explicit]
+                        .iter()
+                        .map(|cause| ("see_also", cause)),
+                );
+                for (field, cause) in named {
+                    if fits(&cause.audience) {
+                        continue;
+                    }
+                    let index = match field {
+                        "causes" => c.meta.outcomes[o]
+                            .causes
+                            .iter()
+                            .position(|id| id == &cause.id),
+                        _ => c.meta.outcomes[o]
+                            .see_also
+                            .iter()
+                            .position(|id| id == &cause.id),
+                    };
+                    if reported.insert(format!("E013 c {o} {} {audience:?}", cause.id)) {
+                        c.error(
+                            "E013",
+                            format!(
+                                "outcome `{}` names cause `{}` ({}) on {} path {path}",
+                                outcome.id,
+                                cause.id,
+                                audience_words(&cause.audience),
+                                audience.map_or("", Audience::as_str)
+                            ),
+                            c.at(&list_key(o, field, index.unwrap_or(0))),
+                            Some(format!(
+                                "name a cause for this audience, or add it to the `audience` of content/{CAUSES_DIR}/{}.md if it applies",
+                                cause.id
+                            )),
+                        );
+                    }
+                }
+            }
+        }
+
+        // Emergency and red-flag questions before any triage question or non-urgent outcome.
+        let passed = |phase: Phase| {
+            answers
+                .iter()
+                .any(|&(q, _)| questions[q].phase == phase && fits(&questions[q].audience))
+        };
+        let (needs, what) = match step.node {
+            Node::Question(n) if questions[n].phase == Phase::Triage => {
+                (true, format!("triage question `{}`", questions[n].id))
+            }
+            Node::Outcome(o) if outcomes[o].urgency <= Urgency::Routine => {
+                // A path through a triage question was checked at that question.
+                let through_triage = answers
+                    .iter()
+                    .any(|&(q, _)| questions[q].phase == Phase::Triage);
+                (
+                    !through_triage,
+                    format!("{} outcome `{}`", outcomes[o].urgency, outcomes[o].id),
+                )
+            }
+            _ => (false, String::new()),
+        };
+        if !needs || answers.is_empty() {
+            continue;
+        }
+        let missing: Vec<&str> = [
+            (Phase::Emergency, "an emergency"),
+            (Phase::RedFlags, "a red_flags"),
+        ]
+        .into_iter()
+        .filter(|(phase, _)| !passed(*phase))
+        .map(|(_, words)| words)
+        .collect();
+        let node_key = format!("E009 need {:?}", step.node);
+        if !missing.is_empty() && reported.insert(node_key) {
+            let &(q, a) = answers.last().expect("not empty");
+            c.error(
+                "E009",
+                format!(
+                    "path {path} reaches {what} without passing {} question{for_audience}",
+                    missing.join(" or ")
+                ),
+                c.at(&a_key(q, a, "next")),
+                Some("every path to a triage question or a routine or self-care outcome must first ask about emergency signs and red flags".to_owned()),
+            );
+        }
+    }
+}
+
+/// E012: on emergency and red-flag questions, "I'm not sure" must never lead somewhere less
+/// urgent than any other answer (except "none of these").
+fn check_unsure(c: &mut Checker, questions: &[Question], outcomes: &[Outcome], dag: &Graph) {
+    let urgency: Vec<Urgency> = outcomes.iter().map(|o| o.urgency).collect();
+    let bounds = graph::urgency_bounds(dag, &urgency);
+    let bounds_of = |node: Node| match node {
+        Node::Outcome(o) => Some((urgency[o], urgency[o])),
+        Node::Question(q) => bounds[q],
+    };
+    for (qi, question) in questions.iter().enumerate() {
+        if !question.phase.is_safety() {
+            continue;
+        }
+        let targets: HashMap<usize, Node> = dag.edges[qi].iter().copied().collect();
+        for (ai, unsure) in question.answers.iter().enumerate() {
+            if !unsure.unsure || unsure.none {
+                continue;
+            }
+            let Some((lowest, _)) = targets.get(&ai).and_then(|&node| bounds_of(node)) else {
+                continue;
+            };
+            let most_urgent = question
+                .answers
+                .iter()
+                .enumerate()
+                .filter(|(_, a)| !a.unsure && !a.none)
+                .filter_map(|(i, a)| {
+                    let (_, highest) = targets.get(&i).and_then(|&node| bounds_of(node))?;
+                    Some((highest, a))
+                })
+                .max_by_key(|(highest, _)| *highest);
+            if let Some((highest, sibling)) = most_urgent
+                && lowest < highest
+            {
+                c.error(
+                    "E012",
+                    format!(
+                        "\"{}\" (`{}`) on `{}` can lead to {} care, but answer `{}` leads to {} care",
+                        unsure.label,
+                        unsure.id,
+                        question.id,
+                        lowest,
+                        sibling.id,
+                        highest
+                    ),
+                    c.at(&a_key(qi, ai, "next")),
+                    Some(format!(
+                        "on a safety question, \"not sure\" must lead where the most urgent answer leads: `{}`",
+                        sibling.next
+                    )),
+                );
+            }
+        }
+    }
+}
+
+/// An outcome without causes and without `see_also` offers the causes of the other answers of the
+/// questions that lead to it (e.g. a hot, feverish knee: the other urgent red flags), so that
+/// every outcome page links at least one cause page.
+fn derive_see_also(tree: &mut Tree, content: &Content) {
+    for oi in 0..tree.outcomes.len() {
+        let outcome = &tree.outcomes[oi];
+        if !outcome.causes.is_empty() || outcome.see_also_explicit {
+            continue;
+        }
+        let mut found: Vec<CauseRef> = Vec::new();
+        for (step, reached) in tree.paths() {
+            if reached != oi {
+                continue;
+            }
+            let &(question, _) = step.answers.last().expect("an outcome follows an answer");
+            for answer in &tree.questions[question].answers {
+                if let Node::Outcome(other) = answer.target {
+                    for cause in &tree.outcomes[other].causes {
+                        if !found.iter().any(|f| f.id == cause.id) {
+                            found.push(cause.clone());
+                        }
+                    }
+                }
+            }
+        }
+        if found.is_empty() {
+            found = content
+                .causes()
+                .filter(|(_, meta)| !meta.draft)
+                .map(|(page, meta)| CauseRef {
+                    id: page.id.clone(),
+                    title: meta.title.clone(),
+                    summary: meta.summary.clone(),
+                    url: page.url.clone(),
+                    audience: meta.audience.clone(),
+                    min_urgency: meta.min_urgency,
+                })
+                .collect();
+        }
+        tree.outcomes[oi].see_also = found;
+    }
+}
