@@ -1,0 +1,618 @@
+//! The default theme on the real site: builds the repository's own site.yaml, content/ and
+//! themes/ in memory and checks the HTML every page gets (structure, accessibility hooks, CSP
+//! safety, metadata, page weight) and what every cause page must show.
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::OnceLock;
+
+use kneeguide::content::Meta;
+use kneeguide::output::MemorySink;
+use kneeguide::{BuildOptions, Site};
+
+/// HTML + CSS + JS of one page, uncompressed.
+const PAGE_WEIGHT_LIMIT: usize = 40 * 1024;
+
+struct Built {
+    site: Site,
+    files: BTreeMap<String, Vec<u8>>,
+}
+
+fn built() -> &'static Built {
+    static BUILT: OnceLock<Built> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        // The repository's own site; KNEEGUIDE_SITE points the checks at another site folder.
+        let root = std::env::var_os("KNEEGUIDE_SITE").map_or_else(
+            || env!("CARGO_MANIFEST_DIR").into(),
+            std::path::PathBuf::from,
+        );
+        let options = BuildOptions::new(root);
+        let site =
+            kneeguide::load(&options).unwrap_or_else(|d| panic!("the site does not load:\n{d}"));
+        let sink = MemorySink::default();
+        kneeguide::render(&site, &sink)
+            .unwrap_or_else(|d| panic!("the site does not render:\n{d}"));
+        Built {
+            site,
+            files: sink.into_files(),
+        }
+    })
+}
+
+/// Every HTML page: output path -> text.
+fn pages() -> Vec<(&'static str, &'static str)> {
+    built()
+        .files
+        .iter()
+        .filter(|(path, _)| path.ends_with(".html"))
+        .map(|(path, bytes)| {
+            (
+                path.as_str(),
+                std::str::from_utf8(bytes).expect("HTML is UTF-8"),
+            )
+        })
+        .collect()
+}
+
+fn page(path: &str) -> &'static str {
+    let bytes = built()
+        .files
+        .get(path)
+        .unwrap_or_else(|| panic!("{path} was not written"));
+    std::str::from_utf8(bytes).unwrap()
+}
+
+/// The opening tags of `html`: (lower-case name, the whole tag text).
+fn tags(html: &str) -> Vec<(String, &str)> {
+    let mut found = Vec::new();
+    let mut rest = html;
+    let mut offset = 0;
+    while let Some(start) = rest.find('<') {
+        let after = &rest[start + 1..];
+        if after.starts_with("!--") {
+            let end = after.find("-->").map_or(after.len(), |e| e + 3);
+            offset += start + 1 + end;
+            rest = &html[offset..];
+            continue;
+        }
+        let end = after.find('>').map_or(after.len(), |e| e + 1);
+        let tag = &html[offset + start..offset + start + 1 + end];
+        let name: String = after
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '!' || *c == '/')
+            .collect::<String>()
+            .to_ascii_lowercase();
+        found.push((name, tag));
+        offset += start + 1 + end;
+        rest = &html[offset..];
+    }
+    found
+}
+
+/// The value of attribute `name` in one tag (double-quoted, as the templates write them).
+fn attr<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
+    let needle = format!(" {name}=\"");
+    let start = tag.find(&needle)? + needle.len();
+    let end = tag[start..].find('"')?;
+    Some(&tag[start..start + end])
+}
+
+/// Text with the entities our templates and Markdown produce turned back into characters.
+fn unescape(text: &str) -> String {
+    text.replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#x27;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+/// The part of `html` from the element with `id` to the next `<h2` after it (or the end of main).
+fn section<'a>(html: &'a str, id: &str) -> Option<&'a str> {
+    let start = html.find(&format!(" id=\"{id}\""))?;
+    let rest = &html[start..];
+    let after_heading = rest.find('>').map_or(0, |i| i + 1);
+    let end = rest[after_heading..]
+        .find("<h2")
+        .or_else(|| rest[after_heading..].find("</main>"))
+        .map_or(rest.len(), |e| e + after_heading);
+    Some(&rest[..end])
+}
+
+/// Joins a relative link with the folder of the page it is on: `../../css/x.css` from
+/// `causes/dvt/index.html` is `css/x.css`.
+fn resolve(page_path: &str, href: &str) -> String {
+    let mut parts: Vec<&str> = page_path.split('/').collect();
+    parts.pop();
+    for piece in href.split('/') {
+        match piece {
+            ".." => {
+                parts.pop();
+            }
+            "." | "" => {}
+            other => parts.push(other),
+        }
+    }
+    parts.join("/")
+}
+
+fn json_ld(html: &str) -> Vec<serde_json::Value> {
+    let open = "<script type=\"application/ld+json\">";
+    html.match_indices(open)
+        .map(|(start, _)| {
+            let body = &html[start + open.len()..];
+            let end = body.find("</script>").expect("JSON-LD script is closed");
+            serde_json::from_str(&body[..end])
+                .unwrap_or_else(|e| panic!("JSON-LD does not parse: {e}\n{}", &body[..end]))
+        })
+        .collect()
+}
+
+fn cause_pages() -> Vec<(
+    &'static kneeguide::content::Page,
+    &'static kneeguide::content::meta::CauseMeta,
+)> {
+    let causes: Vec<_> = built().site.content.causes().collect();
+    assert!(!causes.is_empty(), "the site has no cause pages");
+    causes
+}
+
+#[test]
+fn every_page_has_one_h1_lang_and_a_working_skip_link() {
+    let language = &built().site.config.language;
+    for (path, html) in pages() {
+        let tags = tags(html);
+        let h1 = tags.iter().filter(|(name, _)| name == "h1").count();
+        assert_eq!(h1, 1, "{path}: {h1} h1 elements");
+        let html_tag = tags.iter().find(|(name, _)| name == "html").unwrap().1;
+        assert_eq!(attr(html_tag, "lang"), Some(language.as_str()), "{path}");
+
+        let first_link = tags.iter().find(|(name, _)| name == "a").unwrap().1;
+        assert_eq!(
+            attr(first_link, "href"),
+            Some("#main-content"),
+            "{path}: the first link is the skip link"
+        );
+        let main = tags.iter().find(|(name, _)| name == "main");
+        assert_eq!(
+            main.and_then(|(_, tag)| attr(tag, "id")),
+            Some("main-content"),
+            "{path}: <main id=\"main-content\">"
+        );
+        for landmark in ["header", "nav", "main", "footer"] {
+            assert!(
+                tags.iter().any(|(name, _)| name == landmark),
+                "{path}: no <{landmark}>"
+            );
+        }
+    }
+}
+
+#[test]
+fn headings_go_down_one_level_at_a_time_and_ids_are_unique() {
+    for (path, html) in pages() {
+        let mut previous = 0;
+        let mut ids = HashSet::new();
+        for (name, tag) in tags(html) {
+            if let Some(id) = attr(tag, "id") {
+                assert!(ids.insert(id.to_owned()), "{path}: duplicate id `{id}`");
+            }
+            let level = match name.as_str() {
+                "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => name[1..].parse::<u32>().unwrap(),
+                _ => continue,
+            };
+            assert!(
+                level <= previous + 1,
+                "{path}: h{level} follows h{previous}: {tag}"
+            );
+            previous = level;
+        }
+        // Every in-page link has a target.
+        for (name, tag) in tags(html) {
+            if name == "a"
+                && let Some(anchor) = attr(tag, "href").and_then(|h| h.strip_prefix('#'))
+            {
+                assert!(
+                    ids.contains(anchor),
+                    "{path}: no element with id `{anchor}`"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn no_inline_style_or_script_so_pages_work_under_a_strict_csp() {
+    for (path, html) in pages() {
+        for (name, tag) in tags(html) {
+            assert_ne!(name, "style", "{path}: <style> block");
+            assert!(
+                attr(tag, "style").is_none(),
+                "{path}: style attribute: {tag}"
+            );
+            let lower = tag.to_ascii_lowercase();
+            assert!(
+                !lower
+                    .split_whitespace()
+                    .any(|word| word.starts_with("on") && word.contains('=')),
+                "{path}: event handler attribute: {tag}"
+            );
+            assert!(!lower.contains("javascript:"), "{path}: javascript: URL");
+            if name == "script" {
+                let is_data = attr(tag, "type") == Some("application/ld+json");
+                let is_file = attr(tag, "src").is_some();
+                assert!(is_data || is_file, "{path}: inline script: {tag}");
+            }
+            // No third-party requests: nothing the page loads comes from another origin.
+            let loads = match name.as_str() {
+                "link" if attr(tag, "rel") != Some("canonical") => attr(tag, "href"),
+                "script" | "img" | "iframe" | "source" | "video" | "audio" => attr(tag, "src"),
+                _ => None,
+            };
+            if let Some(url) = loads {
+                assert!(
+                    !url.contains("//"),
+                    "{path}: loads {url} from another origin"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn css_is_linked_with_its_hashed_name_and_exists() {
+    let files = &built().files;
+    for (path, html) in pages() {
+        let sheets: Vec<&str> = tags(html)
+            .into_iter()
+            .filter(|(name, tag)| name == "link" && attr(tag, "rel") == Some("stylesheet"))
+            .filter_map(|(_, tag)| attr(tag, "href"))
+            .collect();
+        assert!(
+            sheets
+                .iter()
+                .any(|href| href.rsplit('/').next().unwrap().starts_with("site.")),
+            "{path}: site.css is not linked: {sheets:?}"
+        );
+        for href in sheets {
+            // `site.3f9a01c2b4.css`: the build adds a content hash to every CSS file name.
+            let file_name = href.rsplit('/').next().unwrap();
+            let hash = file_name
+                .strip_suffix(".css")
+                .and_then(|stem| stem.rsplit_once('.'))
+                .map_or("", |(_, hash)| hash);
+            assert!(
+                hash.len() >= 8 && hash.chars().all(|c| c.is_ascii_hexdigit()),
+                "{path}: stylesheet name without a content hash: {href}"
+            );
+            assert!(
+                files.contains_key(&target(path, href)),
+                "{path}: {href} does not exist"
+            );
+        }
+    }
+}
+
+/// The output file a link on `page_path` points at (404.html links from the base path).
+fn target(page_path: &str, href: &str) -> String {
+    if page_path == "404.html" {
+        let base = built().site.config.base_path();
+        href.strip_prefix(base).unwrap_or(href).to_owned()
+    } else {
+        resolve(page_path, href)
+    }
+}
+
+#[test]
+fn every_page_has_metadata_disclaimer_and_emergency_number() {
+    let config = &built().site.config;
+    let tel = format!(
+        "href=\"tel:{}\"",
+        config
+            .emergency_number
+            .chars()
+            .filter(|c| c.is_ascii_digit() || *c == '+')
+            .collect::<String>()
+    );
+    for (path, html) in pages() {
+        let text = unescape(html);
+        let title_start = text.find("<title>").expect("title") + 7;
+        let title = &text[title_start..title_start + text[title_start..].find("</title>").unwrap()];
+        assert!(
+            title == config.title || title.ends_with(&format!(" – {}", config.title)),
+            "{path}: title `{title}`"
+        );
+        for needle in [
+            "<meta name=\"description\" content=\"",
+            "<link rel=\"canonical\" href=\"",
+            "<meta property=\"og:title\"",
+            "<meta property=\"og:description\"",
+            "<meta property=\"og:url\"",
+            "<meta property=\"og:type\"",
+            "<meta property=\"og:site_name\"",
+            "<meta property=\"og:locale\"",
+            "<meta name=\"viewport\"",
+        ] {
+            assert!(html.contains(needle), "{path}: no {needle}");
+        }
+        assert!(
+            !html.contains("<meta name=\"description\" content=\"\""),
+            "{path}: empty description"
+        );
+        assert!(
+            html.contains("class=\"disclaimer\"") && text.contains("This guide does not diagnose"),
+            "{path}: no disclaimer"
+        );
+        assert!(
+            html.contains(&tel),
+            "{path}: no tel: link to the emergency number"
+        );
+        let ld = json_ld(html);
+        assert_eq!(ld.len(), 1, "{path}: one JSON-LD block");
+        assert_eq!(ld[0]["@context"], "https://schema.org", "{path}");
+    }
+}
+
+#[test]
+fn content_pages_show_their_review_dates() {
+    let files = &built().files;
+    for page in &built().site.content.pages {
+        let (last, next) = match &page.meta {
+            Meta::Home(m) | Meta::Plain(m) => (m.last_reviewed, m.next_review),
+            Meta::Cause(m) => (m.last_reviewed, Some(m.next_review)),
+            Meta::Tree(m) => (m.last_reviewed, Some(m.next_review)),
+        };
+        let path = format!("{}index.html", page.url);
+        let html = std::str::from_utf8(&files[&path]).unwrap();
+        let main = &html[html.find("<main").unwrap()..html.find("</main>").unwrap()];
+        let reviewed = main
+            .find("class=\"review-dates\"")
+            .map(|i| &main[i..])
+            .unwrap_or_else(|| panic!("{path}: no review dates in <main>"));
+        assert!(
+            reviewed.contains(&format!("datetime=\"{last}\"")),
+            "{path}: last reviewed {last} not shown"
+        );
+        if let Some(next) = next {
+            assert!(
+                reviewed.contains(&format!("datetime=\"{next}\"")),
+                "{path}: next review {next} not shown"
+            );
+        }
+    }
+}
+
+#[test]
+fn cause_pages_show_summary_symptoms_care_cards_and_sources() {
+    let config = &built().site.config;
+    for (cause, meta) in cause_pages() {
+        let path = format!("{}index.html", cause.url);
+        let html = page(&path);
+        let text = unescape(html);
+        let main_start = html.find("<main").unwrap();
+
+        // Summary right under the h1.
+        let h1_end = text.find("</h1>").unwrap();
+        let after_h1 = &text[h1_end..];
+        let summary_at = after_h1
+            .find(&meta.summary)
+            .unwrap_or_else(|| panic!("{path}: no summary after the h1"));
+        assert!(
+            !after_h1[..summary_at].contains("<h2"),
+            "{path}: the summary is not right under the h1"
+        );
+
+        let symptoms = unescape(section(html, "symptoms").expect("symptoms section"));
+        for symptom in &meta.symptoms {
+            assert!(
+                symptoms.contains(symptom.as_str()),
+                "{path}: symptom `{symptom}`"
+            );
+        }
+
+        // Care cards: one per level, most urgent first on serious causes, routine first otherwise.
+        let help = &meta.when_to_get_help;
+        let levels: Vec<(&str, &Vec<String>)> = [
+            ("emergency", &help.emergency),
+            ("urgent", &help.urgent),
+            ("routine", &help.routine),
+        ]
+        .into_iter()
+        .filter(|(_, items)| !items.is_empty())
+        .collect();
+        assert!(!levels.is_empty(), "{path}: no when_to_get_help");
+        let mut positions = Vec::new();
+        for (level, items) in &levels {
+            let class = format!("care-card care-card--{level}");
+            let at = html
+                .find(&class)
+                .unwrap_or_else(|| panic!("{path}: no {level} care card"));
+            assert!(at > main_start, "{path}: care card outside main");
+            let card_end = html[at..].find("</section>").unwrap() + at;
+            let card = unescape(&html[at..card_end]);
+            for item in items.iter() {
+                assert!(
+                    card.contains(item.as_str()),
+                    "{path}: {level} card lacks `{item}`"
+                );
+            }
+            let prefix = match *level {
+                "emergency" => "Emergency:",
+                "urgent" => "Urgent advice:",
+                _ => "Non-urgent advice:",
+            };
+            assert!(
+                card.contains(&format!("<span class=\"visually-hidden\">{prefix} </span>")),
+                "{path}: {level} card has no hidden prefix"
+            );
+            assert!(
+                card.contains("class=\"icon\""),
+                "{path}: {level} card has no icon"
+            );
+            assert!(
+                card.contains("urgency-badge"),
+                "{path}: {level} card has no label"
+            );
+            if *level == "emergency" {
+                assert!(card.contains(&format!("Call {} now if:", config.emergency_number)));
+                assert!(card.contains("Do not drive yourself"), "{path}");
+                assert!(card.contains("href=\"tel:"), "{path}: no tel: link");
+            }
+            if *level == "urgent" {
+                assert!(card.contains(&config.urgent_help), "{path}: urgent card");
+                if let Some(number) = &config.urgent_number {
+                    assert!(
+                        card.contains(&format!(">{number}</a>")),
+                        "{path}: urgent number"
+                    );
+                }
+            }
+            positions.push(at);
+        }
+        let serious = matches!(
+            meta.min_urgency,
+            kneeguide::content::meta::Urgency::Emergency
+                | kneeguide::content::meta::Urgency::Urgent
+        );
+        let mut expected = positions.clone();
+        expected.sort_unstable();
+        if !serious {
+            expected.reverse();
+        }
+        assert_eq!(positions, expected, "{path}: care cards in the wrong order");
+        if serious {
+            let symptoms_at = html.find("id=\"symptoms\"").unwrap();
+            assert!(
+                positions.iter().all(|&p| p < symptoms_at),
+                "{path}: serious cause without care cards before the symptoms"
+            );
+        }
+
+        let sources = unescape(section(html, "sources").expect("sources section"));
+        for source in &meta.sources {
+            assert!(
+                sources.contains(&source.title),
+                "{path}: source `{}`",
+                source.title
+            );
+            if let Some(url) = &source.url {
+                assert!(
+                    sources.contains(&format!("href=\"{url}\"")),
+                    "{path}: {url}"
+                );
+            }
+            if let Some(publisher) = &source.publisher {
+                assert!(sources.contains(publisher.as_str()), "{path}: {publisher}");
+            }
+        }
+        for related in &meta.related {
+            assert!(
+                html.contains(&format!("href=\"../../causes/{related}/\"")),
+                "{path}: related cause {related} not linked"
+            );
+        }
+    }
+}
+
+#[test]
+fn cause_pages_have_medical_json_ld() {
+    let config = &built().site.config;
+    for (cause, meta) in cause_pages() {
+        let path = format!("{}index.html", cause.url);
+        let ld = json_ld(page(&path));
+        let ld = &ld[0];
+        assert_eq!(ld["@type"], "MedicalWebPage", "{path}");
+        assert_eq!(ld["url"], format!("{}{}", config.base_url, cause.url));
+        assert_eq!(ld["inLanguage"], config.language.as_str());
+        assert_eq!(ld["lastReviewed"], meta.last_reviewed.to_string());
+        assert_eq!(ld["medicalAudience"]["audienceType"], "Patient");
+        let about = &ld["about"];
+        assert_eq!(about["@type"], "MedicalCondition", "{path}");
+        assert_eq!(about["name"], meta.title.as_str());
+        let symptoms = about["signOrSymptom"].as_array().expect("signOrSymptom");
+        assert_eq!(symptoms.len(), meta.symptoms.len(), "{path}");
+        assert!(symptoms.iter().all(|s| s["@type"] == "MedicalSymptom"));
+        if !meta.aliases.is_empty() {
+            assert_eq!(
+                about["alternateName"].as_array().unwrap().len(),
+                meta.aliases.len()
+            );
+        }
+        let risks = about["riskFactor"].as_array().map_or(0, Vec::len);
+        assert_eq!(risks, meta.risk_factors.len(), "{path}: riskFactor");
+        let treatments = about["possibleTreatment"].as_array().map_or(0, Vec::len);
+        assert_eq!(
+            treatments,
+            meta.self_care.len() + meta.treatments.len(),
+            "{path}: possibleTreatment"
+        );
+        let tests = about["typicalTest"].as_array().map_or(0, Vec::len);
+        assert_eq!(tests, meta.tests.len(), "{path}: typicalTest");
+    }
+    // Other pages are WebPages.
+    let about = json_ld(page("index.html"));
+    assert_eq!(about[0]["@type"], "WebPage");
+}
+
+#[test]
+fn home_offers_the_decision_tree_first_and_lists_every_cause_with_its_badge() {
+    let html = page("index.html");
+    let emergency = html
+        .find("class=\"emergency-callout\"")
+        .expect("emergency callout");
+    let main = html.find("<main").unwrap();
+    let (start, start_tag) = tags(&html[main..])
+        .into_iter()
+        .find(|(name, tag)| {
+            name == "a" && attr(tag, "class").is_some_and(|c| c.contains("button--primary"))
+        })
+        .map(|(_, tag)| (main + html[main..].find(tag).unwrap(), tag))
+        .expect("a primary button in main");
+    assert_eq!(
+        attr(start_tag, "href"),
+        Some("./decision-tree/"),
+        "the primary button goes to the decision tree: {start_tag}"
+    );
+    assert!(
+        !html[main..start].contains("<h2"),
+        "the decision tree is offered before any section"
+    );
+    assert!(
+        emergency < start,
+        "the emergency number comes before the tree"
+    );
+    for (cause, meta) in cause_pages() {
+        let link = format!("href=\"./{}\"", cause.url);
+        let at = html
+            .find(&link)
+            .unwrap_or_else(|| panic!("home: no link to {}", cause.url));
+        assert!(at > start, "causes come after the decision tree");
+        let badge = format!("urgency-badge urgency-badge--{}", meta.min_urgency);
+        assert!(
+            html[at..].contains(&badge),
+            "home: no badge for {}",
+            cause.url
+        );
+    }
+}
+
+#[test]
+fn every_page_weighs_less_than_40_kb_with_its_css_and_js() {
+    let files = &built().files;
+    for (path, html) in pages() {
+        let mut weight = html.len();
+        for (name, tag) in tags(html) {
+            let href = match name.as_str() {
+                "link" if attr(tag, "rel") == Some("stylesheet") => attr(tag, "href"),
+                "script" => attr(tag, "src"),
+                _ => None,
+            };
+            if let Some(href) = href {
+                weight += files.get(&target(path, href)).map_or(0, Vec::len);
+            }
+        }
+        assert!(
+            weight < PAGE_WEIGHT_LIMIT,
+            "{path}: {weight} bytes of HTML, CSS and JS"
+        );
+    }
+}
