@@ -104,12 +104,17 @@ pub fn cycles(graph: &Graph, start: Option<usize>) -> Vec<Cycle> {
     found
 }
 
-/// Which questions and outcomes can be reached from `start` (breadth-first).
-pub fn reachable(graph: &Graph, start: usize) -> (Vec<bool>, Vec<bool>) {
+/// Which questions and outcomes can be reached from any of `starts` (breadth-first).
+pub fn reachable(graph: &Graph, starts: &[usize]) -> (Vec<bool>, Vec<bool>) {
     let mut questions = vec![false; graph.edges.len()];
     let mut outcomes = vec![false; graph.outcomes];
-    let mut queue = std::collections::VecDeque::from([start]);
-    questions[start] = true;
+    let mut queue = std::collections::VecDeque::new();
+    for &start in starts {
+        if !questions[start] {
+            questions[start] = true;
+            queue.push_back(start);
+        }
+    }
     while let Some(question) = queue.pop_front() {
         for &(_, node) in &graph.edges[question] {
             match node {
@@ -255,9 +260,12 @@ mod tests {
     #[test]
     fn reachability_from_start() {
         let g = graph(vec![vec![Q(1), O(0)], vec![O(1), O(1)], vec![O(2)]], 3);
-        let (questions, outcomes) = reachable(&g, 0);
+        let (questions, outcomes) = reachable(&g, &[0]);
         assert_eq!(questions, vec![true, true, false]);
         assert_eq!(outcomes, vec![true, true, false]);
+        let (questions, outcomes) = reachable(&g, &[0, 2]);
+        assert_eq!(questions, vec![true, true, true]);
+        assert_eq!(outcomes, vec![true, true, true]);
     }
 
     #[test]

@@ -108,6 +108,41 @@ pub struct CauseRef {
     pub min_urgency: Urgency,
 }
 
+/// What an outcome without causes (and without an explicit `see_also`) offers instead on the path
+/// `answers`: the causes named by the outcomes of the other answers of the last question (not
+/// "none of these", not "not sure") that are at least as urgent, fitting the path's audience. For a
+/// hot, feverish knee these are the other red flags' causes, which can look similar.
+pub(crate) fn derived_see_also<'t>(
+    questions: &'t [Question],
+    outcomes: &'t [Outcome],
+    outcome: usize,
+    answers: &[graph::Edge],
+) -> Vec<&'t CauseRef> {
+    let audience = answers
+        .iter()
+        .filter_map(|&(q, a)| questions[q].answers[a].sets_audience)
+        .next_back();
+    let Some(&(last, _)) = answers.last() else {
+        return Vec::new();
+    };
+    let mut found: Vec<&CauseRef> = Vec::new();
+    for answer in &questions[last].answers {
+        let Node::Outcome(other) = answer.target else {
+            continue;
+        };
+        if answer.none || answer.unsure || outcomes[other].urgency < outcomes[outcome].urgency {
+            continue;
+        }
+        for cause in &outcomes[other].causes {
+            let fits = audience.is_none_or(|a| cause.audience.contains(&a));
+            if fits && !found.iter().any(|f| f.id == cause.id) {
+                found.push(cause);
+            }
+        }
+    }
+    found
+}
+
 /// Checks the tree of `content` (if the site has one) and compiles it. Returns `None` when the
 /// site has no tree or when any check failed (the errors are in `diagnostics`).
 pub fn compile(

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use tera::Context;
 
 use super::graph::{Node, Step};
-use super::{CauseRef, START_URL, TREE_URL, Tree};
+use super::{CauseRef, START_URL, TREE_URL, Tree, derived_see_also};
 use crate::config::SiteConfig;
 use crate::render::{Job, root_prefix};
 
@@ -71,31 +71,16 @@ fn page_value(
 /// The outcome as templates see it. On a path page (`via` = the answers taken), an outcome without
 /// causes or an explicit `see_also` offers the causes of the other answers of the last question,
 /// for the path's audience; the canonical page offers all of them.
+/// The outcome as templates see it; `via` is the path of a path page (`None` on the canonical
+/// page). An outcome without causes offers `see_also` instead: its own, or on a path page the
+/// causes of the other answers of the question that led there.
 fn outcome_value(tree: &Tree, outcome: usize, via: Option<&Step>) -> Value {
     let o = &tree.outcomes[outcome];
-    let audience = via.and_then(|step| tree.audience_of(&step.answers));
-    let fits = |cause: &&CauseRef| audience.is_none_or(|a| cause.audience.contains(&a));
-    let last_question = via.and_then(|step| step.answers.last()).map(|&(q, _)| q);
-    let see_also: Vec<&CauseRef> = match last_question {
-        Some(q) if !o.see_also_explicit && o.causes.is_empty() => {
-            let mut found: Vec<&CauseRef> = Vec::new();
-            for answer in &tree.questions[q].answers {
-                if let Node::Outcome(other) = answer.target {
-                    for cause in tree.outcomes[other].causes.iter().filter(fits) {
-                        if !found.iter().any(|f| f.id == cause.id) {
-                            found.push(cause);
-                        }
-                    }
-                }
-            }
-            if found.is_empty() {
-                o.see_also.iter().filter(fits).collect()
-            } else {
-                found
-            }
+    let see_also: Vec<&CauseRef> = match via {
+        Some(step) if !o.see_also_explicit && o.causes.is_empty() => {
+            derived_see_also(&tree.questions, &tree.outcomes, outcome, &step.answers)
         }
-        _ if o.see_also_explicit => o.see_also.iter().collect(),
-        _ => o.see_also.iter().filter(fits).collect(),
+        _ => o.see_also.iter().collect(),
     };
     json!({
         "id": o.id,

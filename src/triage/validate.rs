@@ -89,6 +89,14 @@ fn audience_words(audience: &[Audience]) -> String {
     }
 }
 
+/// "an urgent", "a routine" ...
+fn with_article(urgency: Urgency) -> String {
+    match urgency {
+        Urgency::Emergency | Urgency::Urgent => format!("an {urgency}"),
+        Urgency::Routine | Urgency::SelfCare => format!("a {urgency}"),
+    }
+}
+
 impl<'a> Checker<'a> {
     fn at(&self, keys: &[Key]) -> Location {
         self.page.locate(keys)
@@ -199,6 +207,8 @@ pub(super) fn run(
 
     // Ids: URL-safe and unique across questions and outcomes.
     let mut ids: HashMap<&str, (Node, Location)> = HashMap::new();
+    // Nodes whose id repeats an earlier one: reported once (E002), not again as unreachable.
+    let mut duplicates: HashSet<Node> = HashSet::new();
     let nodes = meta
         .questions
         .iter()
@@ -225,6 +235,7 @@ pub(super) fn run(
         }
         match ids.get(id) {
             Some((_, first)) => {
+                duplicates.insert(node);
                 let first = format!("{}:{}:{}", first.file.display(), first.line, first.column);
                 c.error(
                     "E002",
@@ -549,10 +560,22 @@ pub(super) fn run(
         return finish(c, diagnostics, None);
     };
 
-    // Reachability.
-    let (reached_questions, reached_outcomes) = graph::reachable(&graph, start);
+    // Reachability. A question suggested by a "did you mean" is probably what a dangling `next`
+    // meant: what it leads to is not reported as unreachable as well.
+    let mut roots = vec![start];
+    roots.extend(
+        meta.questions
+            .iter()
+            .enumerate()
+            .filter(|(_, q)| c.suggested.contains(&q.id))
+            .map(|(i, _)| i),
+    );
+    let (reached_questions, reached_outcomes) = graph::reachable(&graph, &roots);
     for (qi, question) in meta.questions.iter().enumerate() {
-        if !reached_questions[qi] && !c.suggested.contains(&question.id) {
+        if !reached_questions[qi]
+            && !c.suggested.contains(&question.id)
+            && !duplicates.contains(&Node::Question(qi))
+        {
             c.error(
                 "E007",
                 format!(
@@ -565,7 +588,10 @@ pub(super) fn run(
         }
     }
     for (oi, outcome) in meta.outcomes.iter().enumerate() {
-        if !reached_outcomes[oi] && !c.suggested.contains(&outcome.id) {
+        if !reached_outcomes[oi]
+            && !c.suggested.contains(&outcome.id)
+            && !duplicates.contains(&Node::Outcome(oi))
+        {
             c.error(
                 "E007",
                 format!(
@@ -580,7 +606,7 @@ pub(super) fn run(
     let named: HashSet<&str> = outcomes
         .iter()
         .enumerate()
-        .filter(|(oi, _)| reached_outcomes[*oi])
+        .filter(|(oi, _)| reached_outcomes[*oi] || duplicates.contains(&Node::Outcome(*oi)))
         .flat_map(|(_, o)| o.causes.iter().map(|cause| cause.id.as_str()))
         .collect();
     for (cause_page, cause) in content.causes() {
@@ -635,7 +661,8 @@ pub(super) fn run(
     check_paths(&mut c, &questions, &outcomes, &steps);
     check_unsure(&mut c, &questions, &outcomes, &dag);
 
-    let mut tree = Tree {
+    derive_see_also(&mut c, &questions, &mut outcomes, &steps);
+    let tree = Tree {
         title: meta.title.clone(),
         description: meta.description.clone(),
         last_reviewed: meta.last_reviewed,
@@ -646,7 +673,6 @@ pub(super) fn run(
         steps,
         intro_html,
     };
-    derive_see_also(&mut tree, content);
     finish(c, diagnostics, Some(tree))
 }
 
@@ -877,13 +903,13 @@ fn check_unsure(c: &mut Checker, questions: &[Question], outcomes: &[Outcome], d
                 c.error(
                     "E012",
                     format!(
-                        "\"{}\" (`{}`) on `{}` can lead to {} care, but answer `{}` leads to {} care",
+                        "\"{}\" (`{}`) on `{}` can lead to {} outcome, but answer `{}` leads to {} outcome",
                         unsure.label,
                         unsure.id,
                         question.id,
-                        lowest,
+                        with_article(lowest),
                         sibling.id,
-                        highest
+                        with_article(highest)
                     ),
                     c.at(&a_key(qi, ai, "next")),
                     Some(format!(
@@ -896,45 +922,50 @@ fn check_unsure(c: &mut Checker, questions: &[Question], outcomes: &[Outcome], d
     }
 }
 
-/// An outcome without causes and without `see_also` offers the causes of the other answers of the
-/// questions that lead to it (e.g. a hot, feverish knee: the other urgent red flags), so that
+/// An outcome without causes and without `see_also` offers, on each path, the causes of the other
+/// answers of the question that led there (see [`super::derived_see_also`]); its canonical page
+/// offers all of them. With nothing to offer, the author must list `see_also` (E011), so that
 /// every outcome page links at least one cause page.
-fn derive_see_also(tree: &mut Tree, content: &Content) {
-    for oi in 0..tree.outcomes.len() {
-        let outcome = &tree.outcomes[oi];
-        if !outcome.causes.is_empty() || outcome.see_also_explicit {
+fn derive_see_also(
+    c: &mut Checker,
+    questions: &[Question],
+    outcomes: &mut [Outcome],
+    steps: &[Step],
+) {
+    for oi in 0..outcomes.len() {
+        if !outcomes[oi].causes.is_empty() || outcomes[oi].see_also_explicit {
             continue;
         }
-        let mut found: Vec<CauseRef> = Vec::new();
-        for (step, reached) in tree.paths() {
-            if reached != oi {
-                continue;
+        let mut union: Vec<CauseRef> = Vec::new();
+        let mut empty_on: Option<&Step> = None;
+        for step in steps.iter().filter(|s| s.node == Node::Outcome(oi)) {
+            let found = super::derived_see_also(questions, outcomes, oi, &step.answers);
+            if found.is_empty() && empty_on.is_none() {
+                empty_on = Some(step);
             }
-            let &(question, _) = step.answers.last().expect("an outcome follows an answer");
-            for answer in &tree.questions[question].answers {
-                if let Node::Outcome(other) = answer.target {
-                    for cause in &tree.outcomes[other].causes {
-                        if !found.iter().any(|f| f.id == cause.id) {
-                            found.push(cause.clone());
-                        }
-                    }
+            for cause in found {
+                if !union.iter().any(|u| u.id == cause.id) {
+                    union.push(cause.clone());
                 }
             }
         }
-        if found.is_empty() {
-            found = content
-                .causes()
-                .filter(|(_, meta)| !meta.draft)
-                .map(|(page, meta)| CauseRef {
-                    id: page.id.clone(),
-                    title: meta.title.clone(),
-                    summary: meta.summary.clone(),
-                    url: page.url.clone(),
-                    audience: meta.audience.clone(),
-                    min_urgency: meta.min_urgency,
-                })
-                .collect();
+        if let Some(step) = empty_on {
+            let path = step
+                .answers
+                .iter()
+                .map(|&(q, a)| questions[q].answers[a].id.as_str())
+                .collect::<Vec<_>>()
+                .join("/");
+            c.error(
+                "E011",
+                format!(
+                    "outcome `{}` has no causes, and on path {path} no other answer names a cause to offer instead",
+                    outcomes[oi].id
+                ),
+                c.at(&o_key(oi, "causes")),
+                Some("add `see_also: [cause ids]`: cause pages that can look similar, so that the page links at least one cause".to_owned()),
+            );
         }
-        tree.outcomes[oi].see_also = found;
+        outcomes[oi].see_also = union;
     }
 }

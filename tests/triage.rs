@@ -1,0 +1,660 @@
+//! The decision tree: one fixture per check (tests/fixtures/triage/<case>/, copied on top of
+//! tests/fixtures/triage/_shared/), the rendered pages of a good tree, and the real guide's tree
+//! against the golden path list tests/golden/decision-tree-paths.txt.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use common::{copy_dir, fixture};
+use kneeguide::content::meta::Date;
+use kneeguide::diagnostics::{Diagnostic, Severity};
+use kneeguide::output::MemorySink;
+use kneeguide::{BuildOptions, Site};
+
+const TREE: &str = "content/decision-tree.md";
+const GOLDEN: &str = "tests/golden/decision-tree-paths.txt";
+
+/// A temporary site: the shared fixture with the case's files on top.
+fn site(case: &str) -> tempfile::TempDir {
+    let temp = tempfile::tempdir().unwrap();
+    copy_dir(&fixture("triage/_shared"), temp.path());
+    if case != "_shared" {
+        copy_dir(&fixture("triage").join(case), temp.path());
+    }
+    temp
+}
+
+fn options(root: &Path) -> BuildOptions {
+    BuildOptions {
+        today: Date::parse("2026-06-01"),
+        ..BuildOptions::new(root)
+    }
+}
+
+/// Every diagnostic of a site that must fail to load.
+fn failures(case: &str) -> Vec<Diagnostic> {
+    let temp = site(case);
+    match kneeguide::load(&options(temp.path())) {
+        Ok(_) => panic!("{case}: the site loaded, but errors were expected"),
+        Err(diagnostics) => diagnostics.into_iter().collect(),
+    }
+}
+
+fn load_ok(root: &Path) -> Site {
+    kneeguide::load(&options(root)).unwrap_or_else(|d| panic!("the site does not load:\n{d}"))
+}
+
+/// One expected diagnostic: code, words of its message, file:line:column.
+struct Expect {
+    code: &'static str,
+    words: &'static [&'static str],
+    at: (&'static str, usize, usize),
+}
+
+fn expect(
+    code: &'static str,
+    words: &'static [&'static str],
+    at: (&'static str, usize, usize),
+) -> Expect {
+    Expect { code, words, at }
+}
+
+fn shown(found: &[Diagnostic]) -> String {
+    found
+        .iter()
+        .map(|d| d.to_string())
+        .collect::<Vec<_>>()
+        .join("")
+}
+
+/// The case fails with exactly the expected errors (no more: one mistake, one message).
+fn check_case(case: &str, expected: &[Expect]) {
+    let found = failures(case);
+    let errors: Vec<&Diagnostic> = found.iter().filter(|d| d.is_error()).collect();
+    for e in expected {
+        let hit = errors.iter().any(|d| {
+            let location = d.location.as_ref();
+            d.code == e.code
+                && e.words.iter().all(|w| d.message.contains(w))
+                && location.is_some_and(|l| {
+                    l.file == Path::new(e.at.0) && (l.line, l.column) == (e.at.1, e.at.2)
+                })
+        });
+        assert!(
+            hit,
+            "{case}: expected {} with {:?} at {}:{}:{}, got:\n{}",
+            e.code,
+            e.words,
+            e.at.0,
+            e.at.1,
+            e.at.2,
+            shown(&found)
+        );
+    }
+    assert_eq!(
+        errors.len(),
+        expected.len(),
+        "{case}: unexpected extra errors:\n{}",
+        shown(&found)
+    );
+}
+
+#[test]
+fn e001_unknown_field_with_a_suggestion() {
+    check_case(
+        "e001-unknown-field",
+        &[expect("E001", &["unknown field `notes`"], (TREE, 63, 5))],
+    );
+    let found = failures("e001-unknown-field");
+    assert_eq!(found[0].help.as_deref(), Some("did you mean `note`?"));
+}
+
+#[test]
+fn e002_duplicate_ids() {
+    check_case(
+        "e002-duplicate-id",
+        &[
+            expect(
+                "E002",
+                &[
+                    "duplicate id `o-cyst`",
+                    "first defined at content/decision-tree.md:58:9",
+                ],
+                (TREE, 63, 9),
+            ),
+            expect(
+                "E002",
+                &["duplicate answer id `lump`", "q-adult-pattern"],
+                (TREE, 37, 14),
+            ),
+        ],
+    );
+}
+
+#[test]
+fn e003_references_that_do_not_resolve_with_did_you_mean() {
+    check_case(
+        "e003-dangling",
+        &[
+            expect("E003", &["points to `q-adult-patern`"], (TREE, 30, 64)),
+            expect(
+                "E003",
+                &["cause `sprian`", "does not exist"],
+                (TREE, 65, 14),
+            ),
+            expect(
+                "E003",
+                &["unknown placeholder `{emergncy_number}`"],
+                (TREE, 51, 14),
+            ),
+            expect("E003", &["`{urgent_number}`", "site.yaml"], (TREE, 57, 11)),
+        ],
+    );
+    let found = failures("e003-dangling");
+    let helps: Vec<&str> = found.iter().filter_map(|d| d.help.as_deref()).collect();
+    for help in [
+        "did you mean `q-adult-pattern`?",
+        "did you mean `sprain`?",
+        "did you mean `{emergency_number}`?",
+    ] {
+        assert!(helps.contains(&help), "{help} not in {helps:?}");
+    }
+}
+
+#[test]
+fn e004_words_outside_the_closed_vocabularies() {
+    check_case(
+        "e004-vocabulary",
+        &[expect(
+            "E004",
+            &["unknown variant `soon`", "emergency"],
+            (TREE, 59, 14),
+        )],
+    );
+}
+
+#[test]
+fn e005_a_question_needs_two_answers() {
+    check_case(
+        "e005-one-answer",
+        &[expect(
+            "E005",
+            &["question `q-adult-pattern` has 1 answer", "at least 2"],
+            (TREE, 37, 7),
+        )],
+    );
+}
+
+#[test]
+fn e006_cycles_report_the_loop() {
+    check_case(
+        "e006-cycle",
+        &[expect(
+            "E006",
+            &["cycle: q-adult-pattern → (more) q-adult-more → (back) q-adult-pattern"],
+            (TREE, 44, 44),
+        )],
+    );
+}
+
+#[test]
+fn e007_unreachable_questions_and_outcomes() {
+    check_case(
+        "e007-unreachable",
+        &[
+            expect(
+                "E007",
+                &["question `q-orphan` cannot be reached", "q-emergency"],
+                (TREE, 47, 9),
+            ),
+            expect(
+                "E007",
+                &["outcome `o-orphan` cannot be reached"],
+                (TREE, 55, 9),
+            ),
+        ],
+    );
+}
+
+#[test]
+fn e008_a_cause_that_no_outcome_reaches() {
+    check_case(
+        "e008-unreached-cause",
+        &[expect(
+            "E008",
+            &["cause `nerve`", "not reached by any outcome"],
+            ("content/causes/nerve.md", 2, 1),
+        )],
+    );
+}
+
+#[test]
+fn e009_emergency_and_red_flag_questions_come_first() {
+    check_case(
+        "e009-red-flags",
+        &[
+            expect(
+                "E009",
+                &[
+                    "path no/adult reaches triage question `q-adult-pattern`",
+                    "without passing a red_flags question for audience `adult`",
+                ],
+                (TREE, 22, 71),
+            ),
+            expect(
+                "E009",
+                &[
+                    "phases go backwards",
+                    "`q-late-emergency` (emergency) comes after `q-adult-pattern` (triage)",
+                ],
+                (TREE, 30, 57),
+            ),
+        ],
+    );
+    let found = failures("e009-start");
+    assert!(
+        found.iter().any(|d| d.code == "E009"
+            && d.message
+                .contains("the first question `q-age` is in the context phase")
+            && d.location
+                .as_ref()
+                .is_some_and(|l| (l.line, l.column) == (6, 8))),
+        "{}",
+        shown(&found)
+    );
+    assert!(
+        found.iter().any(|d| d.code == "E009"
+            && d.message
+                .contains("without passing an emergency question for audience `adult`")),
+        "{}",
+        shown(&found)
+    );
+}
+
+#[test]
+fn e010_an_outcome_is_at_least_as_urgent_as_its_causes() {
+    check_case(
+        "e010-urgency-floor",
+        &[expect(
+            "E010",
+            &["outcome `o-cyst` (routine) names cause `clot` whose min_urgency is urgent"],
+            (TREE, 60, 20),
+        )],
+    );
+}
+
+#[test]
+fn e011_no_causes_only_when_urgent_and_with_a_note() {
+    check_case(
+        "e011-no-causes",
+        &[
+            expect(
+                "E011",
+                &[
+                    "outcome `o-sprain` (self_care) names no causes",
+                    "only urgent or emergency",
+                ],
+                (TREE, 65, 13),
+            ),
+            expect(
+                "E011",
+                &["outcome `o-hot-knee` has no causes; add a note"],
+                (TREE, 71, 13),
+            ),
+        ],
+    );
+}
+
+#[test]
+fn e012_not_sure_leads_where_the_most_urgent_answer_leads() {
+    check_case(
+        "e012-unsure",
+        &[expect(
+            "E012",
+            &[
+                "\"I'm not sure\"",
+                "`q-adult-flags`",
+                "can lead to a self_care outcome",
+                "answer `clot-signs` leads to an urgent outcome",
+            ],
+            (TREE, 29, 67),
+        )],
+    );
+}
+
+#[test]
+fn e013_audience_of_questions_and_causes() {
+    check_case(
+        "e013-audience",
+        &[
+            expect(
+                "E013",
+                &[
+                    "question `q-adult-pattern` (adult only) is reachable on a child path: no/child/other",
+                ],
+                (TREE, 33, 15),
+            ),
+            expect(
+                "E013",
+                &[
+                    "outcome `o-growing` names cause `sprain` (adult only) on child path no/child/none",
+                ],
+                (TREE, 77, 23),
+            ),
+            expect(
+                "E013",
+                &[
+                    "outcome `o-sprain` names cause `sprain` (adult only) on child path no/child/other/twist",
+                ],
+                (TREE, 66, 14),
+            ),
+        ],
+    );
+}
+
+#[test]
+fn e016_answer_ids_are_url_safe_and_not_reserved() {
+    check_case(
+        "e016-url-safe",
+        &[
+            expect(
+                "E016",
+                &["answer id `A lump!`", "not URL-safe"],
+                (TREE, 36, 14),
+            ),
+            expect("E016", &["answer id `outcome`", "reserved"], (TREE, 43, 14)),
+        ],
+    );
+}
+
+#[test]
+fn w003_path_budget_is_a_warning_and_the_hard_limit_an_error() {
+    let temp = site("w003-budget");
+    let loaded = load_ok(temp.path());
+    let warnings: Vec<&Diagnostic> = loaded.warnings.iter().collect();
+    assert!(
+        warnings.iter().any(|d| d.code == "W003"
+            && d.severity == Severity::Warning
+            && d.message.contains("231 pages (budget 200)")
+            && d.location
+                .as_ref()
+                .is_some_and(|l| (l.line, l.column) == (8, 3))),
+        "{}",
+        shown(&loaded.warnings.iter().cloned().collect::<Vec<_>>())
+    );
+    check_case(
+        "w003-limit",
+        &[expect(
+            "W003",
+            &["253924 pages", "the limit is 20000"],
+            (TREE, 8, 3),
+        )],
+    );
+}
+
+#[test]
+fn the_cli_exits_non_zero_and_prints_every_located_error() {
+    let temp = site("e011-no-causes");
+    let output = common::kneeguide()
+        .arg("check")
+        .arg("--root")
+        .arg(temp.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("error[E011]: outcome `o-sprain`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("error[E011]: outcome `o-hot-knee`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("--> content/decision-tree.md:71:13"),
+        "{stderr}"
+    );
+}
+
+/// Renders a loaded site into memory: output path -> text.
+fn render(site: &Site) -> BTreeMap<String, String> {
+    let sink = MemorySink::default();
+    kneeguide::render(site, &sink).unwrap_or_else(|d| panic!("render failed:\n{d}"));
+    sink.into_files()
+        .into_iter()
+        .map(|(path, bytes)| (path, String::from_utf8_lossy(&bytes).into_owned()))
+        .collect()
+}
+
+/// `dir/` + a relative href, with `..` resolved; `None` for links that leave the site.
+fn resolve(page_url: &str, href: &str) -> Option<String> {
+    if href.starts_with('#') || href.contains(':') {
+        return None;
+    }
+    let href = href.split('#').next().unwrap_or("");
+    let mut parts: Vec<&str> = page_url.split('/').filter(|p| !p.is_empty()).collect();
+    for segment in href.split('/') {
+        match segment {
+            ".." => {
+                parts.pop()?;
+            }
+            "." | "" => {}
+            other => parts.push(other),
+        }
+    }
+    let mut path = parts.join("/");
+    if href.ends_with('/') || href.is_empty() {
+        if !path.is_empty() {
+            path.push('/');
+        }
+        path.push_str("index.html");
+    }
+    Some(path)
+}
+
+fn hrefs(html: &str) -> Vec<&str> {
+    html.match_indices("href=\"")
+        .map(|(i, m)| {
+            let rest = &html[i + m.len()..];
+            &rest[..rest.find('"').unwrap_or(0)]
+        })
+        .collect()
+}
+
+/// The markup contract of every tree page, and that every relative link resolves.
+fn check_tree_pages(site: &Site, files: &BTreeMap<String, String>) {
+    let tree = site.tree.as_ref().expect("the site has a tree");
+    for url in tree.page_urls() {
+        let path = format!("{url}index.html");
+        let html = files
+            .get(&path)
+            .unwrap_or_else(|| panic!("{path} not written"));
+        let steps = html.matches("data-dt-step=\"").count();
+        let outcomes = html.matches("data-dt-outcome=\"").count();
+        assert_eq!(steps + outcomes, 1, "{path}: one step or outcome per page");
+        assert_eq!(html.matches("<h1").count(), 1, "{path}: one h1");
+        if outcomes == 1 {
+            assert!(
+                hrefs(html).iter().any(|h| h.contains("causes/")),
+                "{path}: an outcome links at least one cause page"
+            );
+            assert!(html.contains("data-dt-reset"), "{path}: Start again");
+        } else {
+            assert!(
+                html.matches("data-dt-choice").count() >= 2,
+                "{path}: answers"
+            );
+        }
+        if url.starts_with("decision-tree/outcome/") {
+            assert!(
+                !html.contains("data-dt-back"),
+                "{path}: no back link on canonical pages"
+            );
+        } else {
+            let back = html.find("data-dt-back").expect("a back link");
+            assert!(
+                back < html.find("<main").unwrap(),
+                "{path}: back link before <main>"
+            );
+        }
+        for href in hrefs(html) {
+            if let Some(target) = resolve(&url, href) {
+                assert!(
+                    files.contains_key(&target),
+                    "{path}: link {href} -> {target} does not exist"
+                );
+            }
+        }
+    }
+    let start = &files["decision-tree/index.html"];
+    let start_link = start.find("data-dt-start").expect("a start link");
+    assert!(
+        start.find("tel:").is_some_and(|tel| tel < start_link),
+        "the emergency number comes before the start link"
+    );
+    let sitemap = &files["sitemap.xml"];
+    for url in tree.page_urls() {
+        assert!(
+            sitemap.contains(&format!("{url}</loc>")),
+            "{url} not in the sitemap"
+        );
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&files["decision-tree/tree.json"]).expect("tree.json is JSON");
+    assert_eq!(
+        json["paths"].as_array().map(Vec::len),
+        Some(tree.paths().count())
+    );
+    assert_eq!(files["decision-tree/paths.txt"], tree.paths_text());
+}
+
+#[test]
+fn a_good_tree_renders_one_page_per_step() {
+    let temp = site("_shared");
+    let loaded = load_ok(temp.path());
+    assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+    let files = render(&loaded);
+    check_tree_pages(&loaded, &files);
+
+    let paths = loaded.tree.as_ref().unwrap().paths_text();
+    let lines: Vec<&str> = paths.lines().filter(|l| !l.starts_with('#')).collect();
+    assert_eq!(
+        lines,
+        [
+            "yes                  -> o-emergency (emergency): clot",
+            "not-sure             -> o-emergency (emergency): clot",
+            "no/child/fever       -> o-hot-knee (urgent): no cause page (see the note)",
+            "no/child/clot-signs  -> o-clot (urgent): clot, cyst",
+            "no/child/not-sure    -> o-hot-knee (urgent): no cause page (see the note)",
+            "no/child/none        -> o-growing (self_care): growing",
+            "no/adult/clot-signs  -> o-clot (urgent): clot, cyst",
+            "no/adult/not-sure    -> o-clot (urgent): clot, cyst",
+            "no/adult/none/lump   -> o-cyst (routine): cyst",
+            "no/adult/none/twist  -> o-sprain (self_care): sprain",
+        ]
+    );
+
+    // The first question, a later step, an outcome on a path and its canonical page.
+    let first = &files["decision-tree/start/index.html"];
+    assert!(
+        first.contains("<h1>Any of these right now? Call 112 if so.</h1>"),
+        "{first}"
+    );
+    assert!(
+        first.contains(r#"href="../../decision-tree/yes/" data-dt-choice"#),
+        "{first}"
+    );
+    assert!(
+        first.contains(r#"href="../../decision-tree/" data-dt-back"#),
+        "{first}"
+    );
+    let lump = &files["decision-tree/no/adult/none/lump/index.html"];
+    assert!(lump.contains(r#"data-dt-outcome="o-cyst""#));
+    assert!(lump.contains(r#"href="../../../../../decision-tree/no/adult/none/" data-dt-back"#));
+    assert!(
+        lump.contains("What is it like?: A lump"),
+        "the answers so far: {lump}"
+    );
+    assert!(lump.contains(r#"href="../../../../../causes/cyst/""#));
+    assert!(files.contains_key("decision-tree/outcome/o-cyst/index.html"));
+    // A cause-less outcome offers the causes of the other red flags, for the path's audience.
+    let hot = &files["decision-tree/no/child/fever/index.html"];
+    assert!(
+        hot.contains(r#"class="see-also" href="../../../../causes/clot/""#),
+        "{hot}"
+    );
+    assert!(
+        !hot.contains("causes/growing/"),
+        "not the 'none of these' outcome: {hot}"
+    );
+    // Placeholders are filled from site.yaml; the start page's text too.
+    let emergency = &files["decision-tree/yes/index.html"];
+    assert!(emergency.contains("<h1>Call 112 now</h1>"));
+    assert!(
+        files["decision-tree/no/adult/clot-signs/index.html"]
+            .contains("Contact your doctor today.")
+    );
+    assert!(files["decision-tree/index.html"].contains("In an emergency call 112."));
+    // Cause pages say which answers lead there.
+    let cyst = &files["causes/cyst/index.html"];
+    assert!(
+        cyst.contains(r#"data-urgency="routine"><a href="../../decision-tree/no/adult/none/lump/">See a doctor</a>: No / 16 or older / None of these / A lump"#),
+        "{cyst}"
+    );
+}
+
+/// The repository's own site: its tree compiles cleanly and its paths equal the golden list.
+#[test]
+fn the_guide_tree_compiles_and_matches_the_golden_paths() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let loaded = kneeguide::load(&BuildOptions::new(&root))
+        .unwrap_or_else(|d| panic!("the guide does not build:\n{d}"));
+    let tree_warnings: Vec<&Diagnostic> = loaded
+        .warnings
+        .iter()
+        .filter(|d| {
+            d.location
+                .as_ref()
+                .is_some_and(|l| l.file == Path::new(TREE))
+        })
+        .collect();
+    assert!(tree_warnings.is_empty(), "{tree_warnings:?}");
+    let tree = loaded.tree.as_ref().expect("the guide has a decision tree");
+    let actual = tree.paths_text();
+    let golden_path = root.join(GOLDEN);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::create_dir_all(golden_path.parent().unwrap()).unwrap();
+        std::fs::write(&golden_path, &actual).unwrap();
+    }
+    let golden = std::fs::read_to_string(&golden_path).unwrap_or_default();
+    if golden != actual {
+        let only_in = |a: &str, b: &str, sign: char| -> Vec<String> {
+            a.lines()
+                .filter(|line| !b.lines().any(|other| other == *line))
+                .map(|line| format!("{sign} {line}"))
+                .collect()
+        };
+        let mut changes = only_in(&golden, &actual, '-');
+        changes.extend(only_in(&actual, &golden, '+'));
+        panic!(
+            "the decision tree's paths differ from {GOLDEN} (- committed, + this build):\n{}\n\n\
+             If the change is intended, review it and update the file with\n\
+             \n    UPDATE_GOLDEN=1 cargo test --test triage\n",
+            changes.join("\n")
+        );
+    }
+    let files = render(&loaded);
+    check_tree_pages(&loaded, &files);
+    let start = &files["decision-tree/index.html"];
+    assert!(
+        start.contains("js/decision-tree."),
+        "the script is linked by its hashed name"
+    );
+    assert!(
+        !start.contains("<script>") && !start.contains("<script defer>"),
+        "no inline script"
+    );
+}
