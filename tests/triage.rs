@@ -308,6 +308,63 @@ fn e011_no_causes_only_when_urgent_and_with_a_note() {
 }
 
 #[test]
+fn e011_an_outcome_without_causes_must_have_something_to_link() {
+    check_case(
+        "e011-nothing-to-offer",
+        &[expect(
+            "E011",
+            &[
+                "outcome `o-hot-knee` has no causes",
+                "on path no/child/fever no other answer names a cause",
+            ],
+            (TREE, 69, 13),
+        )],
+    );
+}
+
+#[test]
+fn explicit_see_also_is_checked_and_rendered() {
+    let temp = site("_shared");
+    let tree = temp.path().join(TREE);
+    let text = std::fs::read_to_string(&tree).unwrap();
+    let note = "    note: \"This guide does not cover infections.\"\n";
+    std::fs::write(
+        &tree,
+        text.replace(note, &format!("{note}    see_also: [cyst]\n")),
+    )
+    .unwrap();
+    let loaded = load_ok(temp.path());
+    let files = render(&loaded);
+    let hot = &files["decision-tree/no/child/fever/index.html"];
+    assert!(
+        hot.contains(r#"class="see-also" href="../../../../causes/cyst/""#),
+        "{hot}"
+    );
+    assert!(
+        !hot.contains("causes/clot/"),
+        "an explicit list replaces the derived one: {hot}"
+    );
+
+    // A cause for adults only, offered on a child path, is an audience error.
+    std::fs::write(
+        &tree,
+        text.replace(note, &format!("{note}    see_also: [sprain, clot]\n")),
+    )
+    .unwrap();
+    let found: Vec<Diagnostic> = match kneeguide::load(&options(temp.path())) {
+        Ok(_) => panic!("expected E013"),
+        Err(d) => d.into_iter().collect(),
+    };
+    assert!(
+        found.iter().any(|d| d.code == "E013"
+            && d.message
+                .contains("names cause `sprain` (adult only) on child path no/child/fever")),
+        "{}",
+        shown(&found)
+    );
+}
+
+#[test]
 fn e012_not_sure_leads_where_the_most_urgent_answer_leads() {
     check_case(
         "e012-unsure",
