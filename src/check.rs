@@ -21,9 +21,11 @@ pub fn run(
     for (page_index, errors) in link_errors {
         let page = &content.pages[*page_index];
         for error in errors {
-            let mut diagnostic = Diagnostic::error("E020", &error.message).at(page
-                .file
-                .location_of_offset(page.parts.body.start + error.offset));
+            let mut diagnostic =
+                Diagnostic::error("E020", &error.message).at(page.file.location_of_offset(
+                    page.parts.body.start
+                        + crate::markdown::link_offset(page.body(), error.link_index),
+                ));
             if let Some(help) = &error.help {
                 diagnostic = diagnostic.with_help(help);
             }
@@ -113,9 +115,10 @@ fn check_anchors(content: &Content, diagnostics: &mut Vec<Diagnostic>) {
                         link.anchor
                     ),
                 )
-                .at(page
-                    .file
-                    .location_of_offset(page.parts.body.start + link.offset))
+                .at(page.file.location_of_offset(
+                    page.parts.body.start
+                        + crate::markdown::link_offset(page.body(), link.link_index),
+                ))
                 .with_help(help),
             );
         }

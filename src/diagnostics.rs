@@ -19,26 +19,33 @@ pub struct SourceFile {
     /// Path as the user should see it: relative to the site root where possible.
     pub path: PathBuf,
     pub text: String,
-    line_starts: Vec<usize>,
+    /// Computed on first use: only an error needs to turn offsets into lines.
+    line_starts: std::sync::OnceLock<Vec<usize>>,
 }
 
 impl SourceFile {
     pub fn new(path: PathBuf, text: String) -> Arc<Self> {
-        let line_starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
         Arc::new(SourceFile {
             path,
             text,
-            line_starts,
+            line_starts: std::sync::OnceLock::new(),
+        })
+    }
+
+    fn line_starts(&self) -> &[usize] {
+        self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(self.text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
         })
     }
 
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
-        let line_index = self.line_starts.partition_point(|&start| start <= offset) - 1;
-        let line_start = self.line_starts[line_index];
+        let line_starts = self.line_starts();
+        let line_index = line_starts.partition_point(|&start| start <= offset) - 1;
+        let line_start = line_starts[line_index];
         let column = self.text[line_start..]
             .char_indices()
             .take_while(|(i, _)| line_start + i < offset)
@@ -48,12 +55,9 @@ impl SourceFile {
 
     /// The text of a 1-based line, without its line break.
     pub fn line(&self, line: usize) -> Option<&str> {
-        let start = *self.line_starts.get(line.checked_sub(1)?)?;
-        let end = self
-            .line_starts
-            .get(line)
-            .copied()
-            .unwrap_or(self.text.len());
+        let line_starts = self.line_starts();
+        let start = *line_starts.get(line.checked_sub(1)?)?;
+        let end = line_starts.get(line).copied().unwrap_or(self.text.len());
         Some(self.text[start..end].trim_end_matches(['\n', '\r']))
     }
 

@@ -21,8 +21,8 @@ pub struct AnchorLink {
     /// `content_path` of the target page.
     pub target: String,
     pub anchor: String,
-    /// Byte offset of the link in the body.
-    pub offset: usize,
+    /// Which link of the body (0 = first); `link_offset` turns it into a position.
+    pub link_index: usize,
 }
 
 /// A link that cannot be resolved.
@@ -30,7 +30,8 @@ pub struct AnchorLink {
 pub struct LinkError {
     pub message: String,
     pub help: Option<String>,
-    pub offset: usize,
+    /// Which link of the body (0 = first); `link_offset` turns it into a position.
+    pub link_index: usize,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -75,6 +76,7 @@ pub fn render(body: &str, links: &LinkContext) -> (Rendered, Vec<LinkError>) {
         events: Vec::new(),
         footnotes: Vec::new(),
         footnote_numbers: HashMap::new(),
+        links_seen: 0,
     };
     renderer.run(body);
     (renderer.rendered, renderer.errors)
@@ -88,16 +90,21 @@ struct Renderer<'a, 'b> {
     /// (label, events of the definition), in order of definition.
     footnotes: Vec<(String, Vec<Event<'a>>)>,
     footnote_numbers: HashMap<String, usize>,
+    links_seen: usize,
 }
 
 impl<'a> Renderer<'a, '_> {
     fn run(&mut self, body: &'a str) {
-        let mut parser = Parser::new_ext(body, options()).into_offset_iter();
-        while let Some((event, range)) = parser.next() {
+        // Sized from the source so that the event list and the HTML rarely grow (each growth is a
+        // copy); positions are not tracked here: `link_offset` finds them when an error needs one.
+        self.events.reserve(body.len() / 16);
+        self.rendered.html.reserve(body.len() + body.len() / 2);
+        let mut parser = Parser::new_ext(body, options());
+        while let Some(event) = parser.next() {
             match event {
                 Event::Start(Tag::Heading { level, id, .. }) => {
                     let mut inner = Vec::new();
-                    for (event, _) in parser.by_ref() {
+                    for event in parser.by_ref() {
                         match event {
                             Event::End(TagEnd::Heading(_)) => break,
                             Event::Text(text) if text.contains('{') => {
@@ -105,18 +112,21 @@ impl<'a> Renderer<'a, '_> {
                                     fill_placeholders(&text, self.links.placeholders).into(),
                                 ));
                             }
-                            other => inner.push(other),
+                            other => {
+                                let event = self.link_event(other);
+                                inner.push(event);
+                            }
                         }
                     }
                     self.heading(level, id, inner);
                 }
                 Event::Start(Tag::FootnoteDefinition(label)) => {
                     let mut inner = Vec::new();
-                    for (event, range) in parser.by_ref() {
+                    for event in parser.by_ref() {
                         if matches!(event, Event::End(TagEnd::FootnoteDefinition)) {
                             break;
                         }
-                        inner.push(self.link_event(event, range.start));
+                        inner.push(self.link_event(event));
                     }
                     self.footnotes.push((label.to_string(), inner));
                 }
@@ -154,7 +164,7 @@ impl<'a> Renderer<'a, '_> {
                     self.events.push(Event::Text(filled.into()));
                 }
                 other => {
-                    let event = self.link_event(other, range.start);
+                    let event = self.link_event(other);
                     self.events.push(event);
                 }
             }
@@ -212,7 +222,7 @@ impl<'a> Renderer<'a, '_> {
     }
 
     /// Rewrites the destination of a link; other events pass through.
-    fn link_event(&mut self, event: Event<'a>, offset: usize) -> Event<'a> {
+    fn link_event(&mut self, event: Event<'a>) -> Event<'a> {
         match event {
             Event::Start(Tag::Link {
                 link_type,
@@ -225,7 +235,9 @@ impl<'a> Renderer<'a, '_> {
                 } else {
                     dest_url
                 };
-                let dest_url = match self.resolve(&dest_url, offset) {
+                let link_index = self.links_seen;
+                self.links_seen += 1;
+                let dest_url = match self.resolve(&dest_url, link_index) {
                     Some(resolved) => resolved.into(),
                     None => dest_url,
                 };
@@ -241,7 +253,7 @@ impl<'a> Renderer<'a, '_> {
     }
 
     /// The rewritten href, or `None` to keep it as written.
-    fn resolve(&mut self, dest: &str, offset: usize) -> Option<String> {
+    fn resolve(&mut self, dest: &str, link_index: usize) -> Option<String> {
         if is_external(dest) {
             return None;
         }
@@ -254,7 +266,7 @@ impl<'a> Renderer<'a, '_> {
                 self.rendered.anchor_links.push(AnchorLink {
                     target: self.links.content_path.to_owned(),
                     anchor: anchor.to_owned(),
-                    offset,
+                    link_index,
                 });
             }
             return None;
@@ -266,7 +278,7 @@ impl<'a> Renderer<'a, '_> {
                     "link to another page by its Markdown file, relative to this one (e.g. `../first-aid.md#ice`), or use a full https:// address"
                         .to_owned(),
                 ),
-                offset,
+                link_index,
             });
             return None;
         }
@@ -274,7 +286,7 @@ impl<'a> Renderer<'a, '_> {
             self.errors.push(LinkError {
                 message: format!("link `{dest}` points outside content/"),
                 help: None,
-                offset,
+                link_index,
             });
             return None;
         };
@@ -290,7 +302,7 @@ impl<'a> Renderer<'a, '_> {
                     Some(near) => format!("did you mean content/{near}? (draft pages only exist with --drafts)"),
                     None => "check the file name; links are relative to this file (draft pages only exist with --drafts)".to_owned(),
                 }),
-                offset,
+                link_index,
             });
             return None;
         };
@@ -299,7 +311,7 @@ impl<'a> Renderer<'a, '_> {
             self.rendered.anchor_links.push(AnchorLink {
                 target: target.clone(),
                 anchor: anchor.to_owned(),
-                offset,
+                link_index,
             });
             href.push('#');
             href.push_str(anchor);
@@ -334,6 +346,16 @@ impl<'a> Renderer<'a, '_> {
         }
         html.push_str("</ol>\n</section>\n");
     }
+}
+
+/// Byte offset in `body` of its `link_index`-th link (in document order, as `render` counts them).
+/// Only called to report an error, so `render` need not track positions.
+pub fn link_offset(body: &str, link_index: usize) -> usize {
+    Parser::new_ext(body, options())
+        .into_offset_iter()
+        .filter(|(event, _)| matches!(event, Event::Start(Tag::Link { .. })))
+        .nth(link_index)
+        .map_or(0, |(_, range)| range.start)
 }
 
 /// Replaces `{emergency_number}` and the other site placeholders in `text`.
@@ -502,7 +524,10 @@ mod tests {
         let (_, errors) = render_at("first-aid.md", "../", body);
         assert_eq!(errors.len(), 3, "{errors:?}");
         assert!(errors[0].message.contains("no page content/causes/nope.md"));
-        assert_eq!(&body[errors[0].offset..errors[0].offset + 3], "[x]");
+        let offset = link_offset(body, errors[0].link_index);
+        assert_eq!(&body[offset..offset + 3], "[x]");
+        let offset = link_offset(body, errors[2].link_index);
+        assert_eq!(&body[offset..offset + 3], "[z]");
         assert!(errors[1].message.contains("unsupported link"));
         assert!(errors[2].message.contains("outside content/"));
     }

@@ -482,40 +482,44 @@ struct RelatedCause<'a> {
 }
 
 /// The `page` variable of a content page.
+/// A page's front matter by reference, so templates see its fields without a copy through JSON.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum MetaView<'a> {
+    Plain(&'a crate::content::meta::PlainMeta),
+    Cause(&'a crate::content::meta::CauseMeta),
+    Tree(&'a crate::triage::model::TreeMeta),
+}
+
+/// The `page` variable of a content page: its front matter plus what the pipeline computed.
+#[derive(Serialize)]
+struct PageView<'a> {
+    #[serde(flatten)]
+    meta: MetaView<'a>,
+    kind: &'static str,
+    id: &'a str,
+    url: &'a str,
+    source: &'a str,
+    content: &'a str,
+    toc: &'a [crate::markdown::Heading],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    related_causes: Option<Vec<RelatedCause<'a>>>,
+}
+
 fn page_context(
     config: &SiteConfig,
     content: &Content,
     page: &Page,
     extra: Option<tera::Value>,
 ) -> Context {
-    let mut context = Context::new();
-    let mut value = serde_json::Map::new();
-    let meta_value = match &page.meta {
-        Meta::Home(meta) | Meta::Plain(meta) => serde_json::to_value(meta),
-        Meta::Cause(meta) => serde_json::to_value(meta),
-        Meta::Tree(meta) => serde_json::to_value(meta),
+    let (meta, kind) = match &page.meta {
+        Meta::Home(meta) => (MetaView::Plain(meta), "home"),
+        Meta::Plain(meta) => (MetaView::Plain(meta), "page"),
+        Meta::Cause(meta) => (MetaView::Cause(meta), "cause"),
+        Meta::Tree(meta) => (MetaView::Tree(meta), "decision-tree"),
     };
-    if let Ok(serde_json::Value::Object(fields)) = meta_value {
-        value.extend(fields);
-    }
-    let kind = match &page.meta {
-        Meta::Home(_) => "home",
-        Meta::Plain(_) => "page",
-        Meta::Cause(_) => "cause",
-        Meta::Tree(_) => "decision-tree",
-    };
-    value.insert("kind".into(), kind.into());
-    value.insert("id".into(), page.id.clone().into());
-    value.insert("url".into(), page.url.clone().into());
-    value.insert("source".into(), page.content_path.clone().into());
-    value.insert("content".into(), page.rendered.html.clone().into());
-    value.insert(
-        "toc".into(),
-        serde_json::to_value(&page.rendered.toc).unwrap_or_default(),
-    );
-    if let Meta::Cause(meta) = &page.meta {
-        let related: Vec<RelatedCause> = meta
-            .related
+    let related_causes = page.cause().map(|meta| {
+        meta.related
             .iter()
             .filter_map(|id| content.cause(id))
             .map(|(p, m)| RelatedCause {
@@ -524,17 +528,24 @@ fn page_context(
                 summary: &m.summary,
                 url: &p.url,
             })
-            .collect();
-        value.insert(
-            "related_causes".into(),
-            serde_json::to_value(related).unwrap_or_default(),
-        );
-    }
-    context.insert("page", &value);
+            .collect()
+    });
+    let view = PageView {
+        meta,
+        kind,
+        id: &page.id,
+        url: &page.url,
+        source: &page.content_path,
+        content: &page.rendered.html,
+        toc: &page.rendered.toc,
+        related_causes,
+    };
+    let mut context = Context::new();
+    context.insert("page", &view);
     context.insert("root", &root_prefix(&page.url));
     context.insert("canonical", &format!("{}{}", config.base_url, page.url));
     if let Some(extra) = extra {
-        context.insert("extra", &extra);
+        context.insert_value("extra", extra);
     }
     context
 }
