@@ -178,6 +178,14 @@ fn every_page_has_one_h1_lang_and_a_working_skip_link() {
             Some("main-content"),
             "{path}: <main id=\"main-content\">"
         );
+        // Whatever sits between the header and main (the back link) is inside a landmark.
+        let between = &html[html.find("</header>").unwrap() + 9..html.find("<main").unwrap()];
+        let between = between.replace("<div class=\"container\">", "");
+        let between = between.trim();
+        assert!(
+            between.is_empty() || between.starts_with("<nav") && between.ends_with("</nav>"),
+            "{path}: content outside landmarks before main: {between}"
+        );
         for landmark in ["header", "nav", "main", "footer"] {
             assert!(
                 tags.iter().any(|(name, _)| name == landmark),
