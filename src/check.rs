@@ -8,6 +8,7 @@ use crate::content::meta::{Date, PlainMeta, SOURCE_WITHOUT_URL, Source};
 use crate::content::{Content, Meta, Page};
 use crate::diagnostics::Diagnostic;
 use crate::markdown::LinkError;
+use crate::render::ThemeIds;
 
 /// Most items a care card should hold (NHS service manual: 5, plus one catch-all on urgent cards).
 const MAX_CARD_ITEMS: usize = 5;
@@ -15,6 +16,7 @@ const MAX_CARD_ITEMS: usize = 5;
 pub fn run(
     content: &Content,
     link_errors: &[(usize, Vec<LinkError>)],
+    theme_ids: &ThemeIds,
     today: Date,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
@@ -32,7 +34,7 @@ pub fn run(
             diagnostics.push(diagnostic);
         }
     }
-    check_anchors(content, diagnostics);
+    check_anchors(content, theme_ids, diagnostics);
     for page in &content.pages {
         match &page.meta {
             Meta::Cause(cause) => {
@@ -75,14 +77,16 @@ pub fn run(
     }
 }
 
-fn check_anchors(content: &Content, diagnostics: &mut Vec<Diagnostic>) {
+fn check_anchors(content: &Content, theme_ids: &ThemeIds, diagnostics: &mut Vec<Diagnostic>) {
     for page in &content.pages {
         for link in &page.rendered.anchor_links {
             let Some(&target_index) = content.by_path.get(&link.target) else {
                 continue;
             };
             let target = &content.pages[target_index];
-            if target.rendered.ids.contains(&link.anchor) {
+            if target.rendered.ids.contains(&link.anchor)
+                || theme_ids.for_page(&target.meta).contains(&link.anchor)
+            {
                 continue;
             }
             let known = target.rendered.toc.iter().map(|h| h.id.as_str());

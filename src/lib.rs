@@ -83,22 +83,26 @@ pub fn load(options: &BuildOptions) -> Result<Site, Diagnostics> {
         }
     };
     let mut content = content::load(&options.root, options.drafts, &mut found);
-    let placeholders = config
-        .as_ref()
-        .map(SiteConfig::placeholders)
-        .unwrap_or_default();
-    let link_errors = render_markdown(&mut content, &placeholders);
-    check::run(
-        &content,
-        &link_errors,
-        options.today.unwrap_or_else(Date::today),
-        &mut found,
-    );
-
     // Without a config the theme's name is unknown: don't pile a second error on the first.
     let theme = config
         .as_ref()
         .and_then(|config| Theme::load(&options.root, &config.theme, &mut found));
+    let placeholders = config
+        .as_ref()
+        .map(SiteConfig::placeholders)
+        .unwrap_or_default();
+    let theme_ids = config
+        .as_ref()
+        .map(|config| render::load_theme_ids(&options.root, &config.theme, &mut found))
+        .unwrap_or_default();
+    let link_errors = render_markdown(&mut content, &placeholders, &theme_ids);
+    check::run(
+        &content,
+        &link_errors,
+        &theme_ids,
+        options.today.unwrap_or_else(Date::today),
+        &mut found,
+    );
     if let Some(theme) = &theme {
         render::check_templates(theme, &content, &mut found);
     }
@@ -133,6 +137,7 @@ pub fn load(options: &BuildOptions) -> Result<Site, Diagnostics> {
 fn render_markdown(
     content: &mut Content,
     placeholders: &[(&'static str, String)],
+    theme_ids: &render::ThemeIds,
 ) -> Vec<(usize, Vec<markdown::LinkError>)> {
     let urls: HashMap<String, String> = content
         .pages
@@ -152,6 +157,7 @@ fn render_markdown(
                 urls: &urls,
                 failed: &failed,
                 placeholders,
+                reserved_ids: theme_ids.for_page(&page.meta),
             };
             let (rendered, errors) = markdown::render(page.body(), &links);
             page.rendered = rendered;

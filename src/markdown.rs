@@ -55,10 +55,9 @@ pub struct LinkContext<'a> {
     pub failed: &'a HashSet<String>,
     /// Site settings that text may name, e.g. `{emergency_number}` (see `SiteConfig::placeholders`).
     pub placeholders: &'a [(&'static str, String)],
+    /// Ids the theme's template gives elements of this page (`theme.yaml`); headings avoid them.
+    pub reserved_ids: &'a HashSet<String>,
 }
-
-/// Ids the theme uses on every page; headings must not take them.
-const RESERVED_IDS: [&str; 4] = ["main-content", "site-nav", "contents", "footnotes"];
 
 fn options() -> Options {
     Options::ENABLE_TABLES
@@ -211,7 +210,7 @@ impl<'a> Renderer<'a, '_> {
         let mut id = base.clone();
         let mut n = 1;
         while self.rendered.ids.contains(&id)
-            || RESERVED_IDS.contains(&id.as_str())
+            || self.links.reserved_ids.contains(&id)
             || id.starts_with("fn-")
         {
             n += 1;
@@ -464,6 +463,7 @@ mod tests {
                 urls: &urls,
                 failed: &HashSet::new(),
                 placeholders: &[("{emergency_number}", "112".to_owned())],
+                reserved_ids: &["symptoms".to_owned()].into_iter().collect(),
             },
         )
     }
@@ -484,11 +484,15 @@ mod tests {
         let (out, errors) = render_at(
             "first-aid.md",
             "../",
-            "## Ice\n\n## Ice\n\n### Why {#why-ice}\n",
+            "## Ice\n\n## Ice\n\n### Why {#why-ice}\n\n## Symptoms\n",
         );
         assert!(errors.is_empty());
         let ids: Vec<_> = out.toc.iter().map(|h| h.id.as_str()).collect();
-        assert_eq!(ids, ["ice", "ice-2", "why-ice"]);
+        assert_eq!(
+            ids,
+            ["ice", "ice-2", "why-ice", "symptoms-2"],
+            "theme ids are avoided"
+        );
         assert!(
             out.html
                 .contains("<h2 id=\"ice\">Ice<a class=\"heading-link\" href=\"#ice\""),

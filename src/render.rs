@@ -36,6 +36,79 @@ pub struct Theme {
     pub assets: BTreeMap<String, String>,
 }
 
+pub const THEME_FILE: &str = "theme.yaml";
+
+/// `theme.yaml`: ids that the theme's templates put on every page of a kind (`#symptoms` on a
+/// cause page). Markdown headings never take them, and links to them are valid.
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThemeIdsFile {
+    #[serde(default)]
+    ids: ThemeIdLists,
+}
+
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ThemeIdLists {
+    #[serde(default)]
+    all: Vec<String>,
+    #[serde(default)]
+    home: Vec<String>,
+    #[serde(default)]
+    page: Vec<String>,
+    #[serde(default)]
+    cause: Vec<String>,
+    #[serde(default)]
+    decision_tree: Vec<String>,
+}
+
+/// The theme's ids per kind of page, each set including the ids on every page.
+#[derive(Debug, Default, Clone)]
+pub struct ThemeIds {
+    home: std::collections::HashSet<String>,
+    page: std::collections::HashSet<String>,
+    cause: std::collections::HashSet<String>,
+    decision_tree: std::collections::HashSet<String>,
+}
+
+impl ThemeIds {
+    fn from_lists(lists: ThemeIdLists) -> Self {
+        let with_all = |own: Vec<String>| lists.all.iter().cloned().chain(own).collect();
+        ThemeIds {
+            home: with_all(lists.home),
+            page: with_all(lists.page),
+            cause: with_all(lists.cause),
+            decision_tree: with_all(lists.decision_tree),
+        }
+    }
+
+    pub fn for_page(&self, meta: &Meta) -> &std::collections::HashSet<String> {
+        match meta {
+            Meta::Home(_) => &self.home,
+            Meta::Plain(_) => &self.page,
+            Meta::Cause(_) => &self.cause,
+            Meta::Tree(_) => &self.decision_tree,
+        }
+    }
+}
+
+/// Read apart from the templates, so that a template error does not also turn every link to a
+/// theme id into a broken-anchor error.
+pub fn load_theme_ids(root: &Path, theme: &str, diagnostics: &mut Vec<Diagnostic>) -> ThemeIds {
+    let path = root.join(THEMES_DIR).join(theme).join(THEME_FILE);
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return ThemeIds::default();
+    };
+    let file = SourceFile::new(shown(root, &path), text);
+    match crate::content::frontmatter::parse::<ThemeIdsFile>(&file, 0..file.text.len()) {
+        Ok(parsed) => ThemeIds::from_lists(parsed.ids),
+        Err(diagnostic) => {
+            diagnostics.push(diagnostic);
+            ThemeIds::default()
+        }
+    }
+}
+
 impl Theme {
     pub fn load(root: &Path, name: &str, diagnostics: &mut Vec<Diagnostic>) -> Option<Theme> {
         let dir = root.join(THEMES_DIR).join(name);
@@ -316,7 +389,7 @@ pub struct UrgencyInfo {
     pub rank: u8,
     /// Short label shown beside the icon: never colour alone.
     pub label: &'static str,
-    /// The call to action heading a care card.
+    /// The call to action heading a care card; templates complete it ("... if:").
     pub action: String,
 }
 
@@ -329,7 +402,7 @@ pub fn urgency_info(config: &SiteConfig) -> BTreeMap<&'static str, UrgencyInfo> 
                     ("Emergency", format!("Call {} now", config.emergency_number))
                 }
                 Urgency::Urgent => ("Urgent", "Get medical help today".to_owned()),
-                Urgency::Routine => ("See a doctor", "See a doctor if".to_owned()),
+                Urgency::Routine => ("See a doctor", "See a doctor".to_owned()),
                 Urgency::SelfCare => (
                     "Self-care",
                     "You can usually look after this yourself".to_owned(),
@@ -395,7 +468,7 @@ pub fn set_global_context(
                 (
                     order,
                     PageSummary {
-                        title: &meta.title,
+                        title: meta.nav_title.as_deref().unwrap_or(&meta.title),
                         description: &meta.description,
                         url: &page.url,
                     },
@@ -404,7 +477,7 @@ pub fn set_global_context(
             Meta::Tree(tree) => Some((
                 1,
                 PageSummary {
-                    title: &tree.title,
+                    title: tree.nav_title.as_deref().unwrap_or(&tree.title),
                     description: &tree.description,
                     url: &page.url,
                 },

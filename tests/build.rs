@@ -121,6 +121,11 @@ fn links_between_content_files_become_relative_page_urls() {
     assert!(clot.contains(r#"<link rel="canonical" href="https://example.org/causes/clot/">"#));
     let about = read(&public.join("about/index.html"));
     assert!(about.contains(r#"<a href="../">home page</a>"#), "{about}");
+    let cyst = read(&public.join("causes/cyst/index.html"));
+    assert!(
+        cyst.contains(r##"href="../../causes/clot/#symptoms""##),
+        "a link to an id the theme declares in theme.yaml is valid: {cyst}"
+    );
 }
 
 #[test]

@@ -173,6 +173,9 @@ pub struct PlainMeta {
     pub template: Option<String>,
     #[serde(default)]
     pub nav_order: Option<u32>,
+    /// Short label for the main navigation (phones have little room); default: `title`.
+    #[serde(default)]
+    pub nav_title: Option<String>,
     pub last_reviewed: Date,
     #[serde(default)]
     pub next_review: Option<Date>,

@@ -8,6 +8,9 @@ use crate::content::meta::{Audience, Date, Urgency};
 #[serde(deny_unknown_fields)]
 pub struct TreeMeta {
     pub title: String,
+    /// Short label for the main navigation; default: `title`.
+    #[serde(default)]
+    pub nav_title: Option<String>,
     pub description: String,
     pub last_reviewed: Date,
     pub next_review: Date,
