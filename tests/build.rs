@@ -507,3 +507,24 @@ fn usage_errors_exit_2_and_help_explains() {
     let output = common::kneeguide().arg("--version").output().unwrap();
     assert!(String::from_utf8_lossy(&output.stdout).starts_with("kneeguide "));
 }
+
+#[test]
+fn the_real_guide_builds_byte_identically_twice() {
+    // Separate processes: hash-map seeds differ between runs, so this catches unordered output.
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let temp = tempfile::tempdir().unwrap();
+    let outputs = [temp.path().join("a"), temp.path().join("b")];
+    for output in &outputs {
+        let (code, _, stderr) = build(root, &["--output", output.to_str().unwrap()]);
+        assert_eq!(code, 0, "{stderr}");
+    }
+    let (first, second) = (snapshot(&outputs[0]), snapshot(&outputs[1]));
+    assert!(first.len() > 40, "the guide has its pages: {}", first.len());
+    for (path, bytes) in &first {
+        assert!(
+            second.get(path) == Some(bytes),
+            "{path} differs between two builds"
+        );
+    }
+    assert_eq!(first.len(), second.len());
+}

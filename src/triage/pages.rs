@@ -301,8 +301,37 @@ pub fn cause_extra(tree: &Tree, cause_id: &str) -> Option<tera::Value> {
     if reached_by.is_empty() {
         return None;
     }
+    // The same paths grouped by outcome, most urgent first, then in path order: templates
+    // should not group themselves (Tera's group_by has no stable order, and output must be
+    // byte-identical from build to build).
+    let mut by_outcome: Vec<(usize, Value)> = Vec::new();
+    for (index, (_, o)) in tree
+        .paths()
+        .filter(|(_, o)| tree.outcomes[*o].causes.iter().any(|c| c.id == cause_id))
+        .enumerate()
+    {
+        let outcome = &tree.outcomes[o];
+        match by_outcome.iter_mut().find(|(seen, _)| *seen == o) {
+            Some((_, group)) => group["paths"]
+                .as_array_mut()
+                .expect("paths is an array")
+                .push(reached_by[index].clone()),
+            None => by_outcome.push((
+                o,
+                json!({
+                    "outcome": outcome.id,
+                    "heading": outcome.heading,
+                    "urgency": outcome.urgency,
+                    "outcome_url": tree.outcome_url(o),
+                    "paths": [reached_by[index].clone()],
+                }),
+            )),
+        }
+    }
+    by_outcome.sort_by_key(|(o, _)| std::cmp::Reverse(tree.outcomes[*o].urgency));
+    let by_outcome: Vec<Value> = by_outcome.into_iter().map(|(_, group)| group).collect();
     Some(tera::Value::from_serializable(
-        &json!({ "reached_by": reached_by }),
+        &json!({ "reached_by": reached_by, "reached_by_outcome": by_outcome }),
     ))
 }
 
