@@ -17,6 +17,7 @@ pub fn run(
     content: &Content,
     link_errors: &[(usize, Vec<LinkError>)],
     theme_ids: &ThemeIds,
+    config: Option<&crate::config::SiteConfig>,
     today: Date,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
@@ -35,6 +36,9 @@ pub fn run(
         }
     }
     check_anchors(content, theme_ids, diagnostics);
+    if let Some(config) = config {
+        check_placeholders(content, config, diagnostics);
+    }
     for page in &content.pages {
         match &page.meta {
             Meta::Cause(cause) => {
@@ -124,6 +128,27 @@ fn check_anchors(content: &Content, theme_ids: &ThemeIds, diagnostics: &mut Vec<
                         + crate::markdown::link_offset(page.body(), link.link_index),
                 ))
                 .with_help(help),
+            );
+        }
+    }
+}
+
+/// A body may name `{urgent_number}` only when site.yaml sets it.
+fn check_placeholders(
+    content: &Content,
+    config: &crate::config::SiteConfig,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    for page in &content.pages {
+        let (_, errors) =
+            crate::placeholders::fill_known(page.body(), config, crate::placeholders::plain);
+        for error in errors {
+            diagnostics.push(
+                Diagnostic::error("E003", error.message)
+                    .at(page
+                        .file
+                        .location_of_offset(page.parts.body.start + error.offset))
+                    .with_help(error.help),
             );
         }
     }

@@ -36,20 +36,6 @@ fn default_theme() -> String {
 }
 
 impl SiteConfig {
-    /// Settings that content text may name in braces, e.g. "call {emergency_number}", so that a
-    /// phone number is written once, in site.yaml.
-    pub fn placeholders(&self) -> Vec<(&'static str, String)> {
-        vec![
-            ("{emergency_number}", self.emergency_number.clone()),
-            (
-                "{urgent_number}",
-                self.urgent_number.clone().unwrap_or_default(),
-            ),
-            ("{urgent_help}", self.urgent_help.clone()),
-            ("{site_title}", self.title.clone()),
-        ]
-    }
-
     /// The path part of the base URL, e.g. `/knee/` for `https://example.org/knee/`.
     pub fn base_path(&self) -> &str {
         let after_scheme = self.base_url.split_once("://").map_or("", |(_, rest)| rest);

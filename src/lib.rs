@@ -21,6 +21,7 @@ pub mod content;
 pub mod diagnostics;
 pub mod markdown;
 pub mod output;
+pub mod placeholders;
 pub mod render;
 pub mod scaffold;
 pub mod serve;
@@ -87,19 +88,16 @@ pub fn load(options: &BuildOptions) -> Result<Site, Diagnostics> {
     let theme = config
         .as_ref()
         .and_then(|config| Theme::load(&options.root, &config.theme, &mut found));
-    let placeholders = config
-        .as_ref()
-        .map(SiteConfig::placeholders)
-        .unwrap_or_default();
     let theme_ids = config
         .as_ref()
         .map(|config| render::load_theme_ids(&options.root, &config.theme, &mut found))
         .unwrap_or_default();
-    let link_errors = render_markdown(&mut content, &placeholders, &theme_ids);
+    let link_errors = render_markdown(&mut content, config.as_ref(), &theme_ids);
     check::run(
         &content,
         &link_errors,
         &theme_ids,
+        config.as_ref(),
         options.today.unwrap_or_else(Date::today),
         &mut found,
     );
@@ -136,7 +134,7 @@ pub fn load(options: &BuildOptions) -> Result<Site, Diagnostics> {
 /// Renders each page's Markdown in parallel; returns the links that could not be resolved.
 fn render_markdown(
     content: &mut Content,
-    placeholders: &[(&'static str, String)],
+    config: Option<&SiteConfig>,
     theme_ids: &render::ThemeIds,
 ) -> Vec<(usize, Vec<markdown::LinkError>)> {
     let urls: HashMap<String, String> = content
@@ -156,7 +154,7 @@ fn render_markdown(
                 root: &root,
                 urls: &urls,
                 failed: &failed,
-                placeholders,
+                config,
                 reserved_ids: theme_ids.for_page(&page.meta),
             };
             let (rendered, errors) = markdown::render(page.body(), &links);

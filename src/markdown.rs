@@ -53,8 +53,8 @@ pub struct LinkContext<'a> {
     pub urls: &'a HashMap<String, String>,
     /// Files that failed to load: their errors are already reported.
     pub failed: &'a HashSet<String>,
-    /// Site settings that text may name, e.g. `{emergency_number}` (see `SiteConfig::placeholders`).
-    pub placeholders: &'a [(&'static str, String)],
+    /// Fills `{emergency_number}` and the other placeholders (none when site.yaml is broken).
+    pub config: Option<&'a crate::config::SiteConfig>,
     /// Ids the theme's template gives elements of this page (`theme.yaml`); headings avoid them.
     pub reserved_ids: &'a HashSet<String>,
 }
@@ -107,9 +107,7 @@ impl<'a> Renderer<'a, '_> {
                         match event {
                             Event::End(TagEnd::Heading(_)) => break,
                             Event::Text(text) if text.contains('{') => {
-                                inner.push(Event::Text(
-                                    fill_placeholders(&text, self.links.placeholders).into(),
-                                ));
+                                inner.push(Event::Text(self.fill(&text).into()));
                             }
                             other => {
                                 let event = self.link_event(other);
@@ -159,7 +157,7 @@ impl<'a> Renderer<'a, '_> {
                     self.events.push(Event::Html("</div>".into()));
                 }
                 Event::Text(text) if text.contains('{') => {
-                    let filled = fill_placeholders(&text, self.links.placeholders);
+                    let filled = self.fill(&text);
                     self.events.push(Event::Text(filled.into()));
                 }
                 other => {
@@ -201,6 +199,16 @@ impl<'a> Renderer<'a, '_> {
         self.rendered.toc.push(Heading { level, id, title });
     }
 
+    /// The text with its placeholders filled; problems are reported by the check stage.
+    fn fill(&self, text: &str) -> String {
+        match self.links.config {
+            Some(config) => {
+                crate::placeholders::fill_known(text, config, crate::placeholders::plain).0
+            }
+            None => text.to_owned(),
+        }
+    }
+
     fn unique_id(&mut self, base: String) -> String {
         let base = if base.is_empty() {
             "section".to_owned()
@@ -230,7 +238,7 @@ impl<'a> Renderer<'a, '_> {
                 id,
             }) => {
                 let dest_url: CowStr = if dest_url.contains('{') {
-                    fill_placeholders(&dest_url, self.links.placeholders).into()
+                    self.fill(&dest_url).into()
                 } else {
                     dest_url
                 };
@@ -357,15 +365,6 @@ pub fn link_offset(body: &str, link_index: usize) -> usize {
         .map_or(0, |(_, range)| range.start)
 }
 
-/// Replaces `{emergency_number}` and the other site placeholders in `text`.
-pub fn fill_placeholders(text: &str, placeholders: &[(&'static str, String)]) -> String {
-    placeholders
-        .iter()
-        .fold(text.to_owned(), |text, (name, value)| {
-            text.replace(name, value)
-        })
-}
-
 fn footnote_id(label: &str) -> String {
     let slug = slugify(label);
     if slug.is_empty() {
@@ -446,6 +445,15 @@ fn escape_attribute(text: &str) -> String {
 mod tests {
     use super::*;
 
+    static CONFIG: std::sync::LazyLock<crate::config::SiteConfig> =
+        std::sync::LazyLock::new(|| {
+            serde_yaml::from_str(
+                "title: t\ndescription: d\nlanguage: en\nbase_url: https://example.org/\n\
+             emergency_number: \"112\"\nurgent_help: a doctor\n",
+            )
+            .unwrap()
+        });
+
     fn render_at(path: &str, root: &str, body: &str) -> (Rendered, Vec<LinkError>) {
         let urls: HashMap<String, String> = [
             ("first-aid.md", "first-aid/"),
@@ -462,7 +470,7 @@ mod tests {
                 root,
                 urls: &urls,
                 failed: &HashSet::new(),
-                placeholders: &[("{emergency_number}", "112".to_owned())],
+                config: Some(&*CONFIG),
                 reserved_ids: &["symptoms".to_owned()].into_iter().collect(),
             },
         )

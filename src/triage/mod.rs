@@ -18,7 +18,6 @@ pub mod graph;
 mod json;
 pub mod model;
 mod pages;
-pub mod text;
 mod validate;
 
 use serde::Serialize;

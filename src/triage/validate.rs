@@ -22,13 +22,13 @@ use std::collections::{HashMap, HashSet};
 
 use super::graph::{self, Edge, Graph, Node, Step};
 use super::model::{Phase, TreeMeta};
-use super::text::{self, PlaceholderError};
 use super::{Answer, CauseRef, Outcome, PAGE_BUDGET, PAGE_LIMIT, Question, RESERVED_IDS, Tree};
 use crate::config::SiteConfig;
 use crate::content::frontmatter::Key;
 use crate::content::meta::{Audience, Urgency};
 use crate::content::{CAUSES_DIR, Content, Page, is_url_safe};
 use crate::diagnostics::{Diagnostic, Location, nearest};
+use crate::placeholders::{self as text, PlaceholderError};
 
 /// Most items a question should list under its heading.
 const MAX_ITEMS: usize = 6;
@@ -526,15 +526,8 @@ pub(super) fn run(
         });
     }
 
-    // The start page's text.
-    let (_, body_errors) = text::fill_known(page.body(), config, text::plain);
-    for error in body_errors {
-        let at = page
-            .file
-            .location_of_offset(page.parts.body.start + error.offset);
-        c.error("E003", error.message, at, Some(error.help));
-    }
-    let (intro_html, _) = text::fill_known(&page.rendered.html, config, text::html);
+    // The start page's text: its placeholders were filled (and checked) with the Markdown.
+    let intro_html = page.rendered.html.clone();
 
     // Loops.
     let cycles = graph::cycles(&graph, start);

@@ -1,4 +1,6 @@
-//! `{emergency_number}`, `{urgent_number}` and `{urgent_help}` in tree texts, filled from site.yaml.
+//! `{emergency_number}`, `{urgent_number}` and `{urgent_help}` in content text, filled from
+//! site.yaml, so that a phone number is written once. Markdown bodies, decision-tree texts and
+//! the start page all go through here.
 
 use crate::config::SiteConfig;
 
@@ -37,42 +39,13 @@ fn placeholders(text: &str) -> impl Iterator<Item = (usize, &str)> + '_ {
 }
 
 /// Fills the placeholders of `text`; `escape` is applied to the inserted values (for HTML).
+/// Every `{name}` must be a known, set placeholder.
 pub fn fill(
     text: &str,
     config: &SiteConfig,
     escape: fn(&str) -> String,
 ) -> Result<String, Vec<PlaceholderError>> {
-    let mut out = String::with_capacity(text.len());
-    let mut errors = Vec::new();
-    let mut copied = 0;
-    for (offset, name) in placeholders(text) {
-        match value(config, name) {
-            Some(Some(value)) => {
-                out.push_str(&text[copied..offset]);
-                out.push_str(&escape(value));
-                copied = offset + name.len() + 2;
-            }
-            Some(None) => errors.push(PlaceholderError {
-                offset,
-                name: name.to_owned(),
-                message: format!("`{{{name}}}` is used but site.yaml does not set `{name}`"),
-                help: format!("add `{name}:` to site.yaml, or remove `{{{name}}}` from the text"),
-            }),
-            None => errors.push(PlaceholderError {
-                offset,
-                name: name.to_owned(),
-                message: format!("unknown placeholder `{{{name}}}`"),
-                help: match crate::diagnostics::nearest(name, PLACEHOLDERS) {
-                    Some(near) => format!("did you mean `{{{near}}}`?"),
-                    None => format!(
-                        "the placeholders are {}",
-                        PLACEHOLDERS.map(|p| format!("`{{{p}}}`")).join(", ")
-                    ),
-                },
-            }),
-        }
-    }
-    out.push_str(&text[copied..]);
+    let (out, errors) = fill_with(text, config, escape, true);
     if errors.is_empty() {
         Ok(out)
     } else {
@@ -86,6 +59,15 @@ pub fn fill_known(
     text: &str,
     config: &SiteConfig,
     escape: fn(&str) -> String,
+) -> (String, Vec<PlaceholderError>) {
+    fill_with(text, config, escape, false)
+}
+
+fn fill_with(
+    text: &str,
+    config: &SiteConfig,
+    escape: fn(&str) -> String,
+    unknown_is_error: bool,
 ) -> (String, Vec<PlaceholderError>) {
     let mut out = String::with_capacity(text.len());
     let mut errors = Vec::new();
@@ -102,6 +84,18 @@ pub fn fill_known(
                 name: name.to_owned(),
                 message: format!("`{{{name}}}` is used but site.yaml does not set `{name}`"),
                 help: format!("add `{name}:` to site.yaml, or remove `{{{name}}}` from the text"),
+            }),
+            None if unknown_is_error => errors.push(PlaceholderError {
+                offset,
+                name: name.to_owned(),
+                message: format!("unknown placeholder `{{{name}}}`"),
+                help: match crate::diagnostics::nearest(name, PLACEHOLDERS) {
+                    Some(near) => format!("did you mean `{{{near}}}`?"),
+                    None => format!(
+                        "the placeholders are {}",
+                        PLACEHOLDERS.map(|p| format!("`{{{p}}}`")).join(", ")
+                    ),
+                },
             }),
             None => {}
         }
