@@ -1,0 +1,253 @@
+//! What templates see: the site-wide context, set once, and each page's own context.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use tera::Context;
+
+use crate::config::SiteConfig;
+use crate::content::meta::{CauseGroup, Urgency};
+use crate::content::{Content, Meta, Page};
+
+use super::Theme;
+
+/// Words and ranks of the urgency levels, shared by cause pages and the decision tree.
+#[derive(Serialize)]
+pub struct UrgencyInfo {
+    pub id: &'static str,
+    pub rank: u8,
+    /// Short label shown beside the icon: never colour alone.
+    pub label: &'static str,
+    /// The call to action heading a care card; templates complete it ("... if:").
+    pub action: String,
+}
+
+pub fn urgency_info(config: &SiteConfig) -> BTreeMap<&'static str, UrgencyInfo> {
+    Urgency::ALL
+        .iter()
+        .map(|&urgency| {
+            let (label, action) = match urgency {
+                Urgency::Emergency => {
+                    ("Emergency", format!("Call {} now", config.emergency_number))
+                }
+                Urgency::Urgent => ("Urgent", "Get medical help today".to_owned()),
+                Urgency::Routine => ("See a doctor", "See a doctor".to_owned()),
+                Urgency::SelfCare => (
+                    "Self-care",
+                    "You can usually look after this yourself".to_owned(),
+                ),
+            };
+            let info = UrgencyInfo {
+                id: urgency.as_str(),
+                rank: urgency as u8,
+                label,
+                action,
+            };
+            (urgency.as_str(), info)
+        })
+        .collect()
+}
+
+pub fn group_label(group: CauseGroup) -> &'static str {
+    match group {
+        CauseGroup::Injury => "After a fall, accident or twist",
+        CauseGroup::Overuse => "After sport or exercise",
+        CauseGroup::Swelling => "A lump or swelling",
+        CauseGroup::BloodVessels => "Blood vessels",
+        CauseGroup::Nerves => "Nerves",
+        CauseGroup::Children => "In children",
+    }
+}
+
+/// A page as templates see it in lists (`pages`, `causes`, `nav`).
+#[derive(Serialize)]
+pub struct PageSummary<'a> {
+    pub title: &'a str,
+    pub description: &'a str,
+    pub url: &'a str,
+}
+
+#[derive(Serialize)]
+struct CauseSummary<'a> {
+    id: &'a str,
+    url: &'a str,
+    #[serde(flatten)]
+    meta: &'a crate::content::meta::CauseMeta,
+}
+
+#[derive(Serialize)]
+struct Group<'a> {
+    id: CauseGroup,
+    label: &'static str,
+    causes: Vec<CauseSummary<'a>>,
+}
+
+/// The context every template sees, set once on the Tera instance (not cloned per page).
+pub fn set_global_context(
+    theme: &mut Theme,
+    config: &SiteConfig,
+    content: &Content,
+    extra: Vec<(&'static str, tera::Value)>,
+) {
+    let mut nav: Vec<(u32, PageSummary)> = content
+        .pages
+        .iter()
+        .filter_map(|page| match &page.meta {
+            Meta::Plain(meta) => meta.nav_order.map(|order| {
+                (
+                    order,
+                    PageSummary {
+                        title: meta.nav_title.as_deref().unwrap_or(&meta.title),
+                        description: &meta.description,
+                        url: &page.url,
+                    },
+                )
+            }),
+            Meta::Tree(tree) => Some((
+                1,
+                PageSummary {
+                    title: tree.nav_title.as_deref().unwrap_or(&tree.title),
+                    description: &tree.description,
+                    url: &page.url,
+                },
+            )),
+            _ => None,
+        })
+        .collect();
+    nav.sort_by_key(|(order, entry)| (*order, entry.url.to_owned()));
+    let nav: Vec<PageSummary> = nav.into_iter().map(|(_, entry)| entry).collect();
+
+    let pages: Vec<PageSummary> = content
+        .pages
+        .iter()
+        .filter_map(|page| match &page.meta {
+            Meta::Plain(meta) => Some(PageSummary {
+                title: &meta.title,
+                description: &meta.description,
+                url: &page.url,
+            }),
+            _ => None,
+        })
+        .collect();
+
+    let mut groups: BTreeMap<CauseGroup, Vec<CauseSummary>> = BTreeMap::new();
+    for (page, meta) in content.causes() {
+        groups.entry(meta.group).or_default().push(CauseSummary {
+            id: &page.id,
+            url: &page.url,
+            meta,
+        });
+    }
+    let causes: Vec<&CauseSummary> = groups.values().flatten().collect();
+    let global = theme.tera.global_context();
+    global.insert("site", config);
+    global.insert("base_path", config.base_path());
+    global.insert("nav", &nav);
+    global.insert("pages", &pages);
+    global.insert("causes", &causes);
+    let groups: Vec<Group> = groups
+        .into_iter()
+        .map(|(id, causes)| Group {
+            id,
+            label: group_label(id),
+            causes,
+        })
+        .collect();
+    global.insert("cause_groups", &groups);
+    global.insert("urgency", &urgency_info(config));
+    global.insert("assets", &theme.assets);
+    global.insert(
+        "generator",
+        &format!("kneeguide {}", env!("CARGO_PKG_VERSION")),
+    );
+    for (key, value) in extra {
+        global.insert_value(key, value);
+    }
+}
+
+/// `../../` for `causes/dvt/`; `./` for the home page.
+pub fn root_prefix(url: &str) -> String {
+    let depth = url.matches('/').count();
+    if depth == 0 {
+        "./".to_owned()
+    } else {
+        "../".repeat(depth)
+    }
+}
+
+#[derive(Serialize)]
+struct RelatedCause<'a> {
+    id: &'a str,
+    title: &'a str,
+    summary: &'a str,
+    url: &'a str,
+}
+
+/// The `page` variable of a content page.
+/// A page's front matter by reference, so templates see its fields without a copy through JSON.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum MetaView<'a> {
+    Plain(&'a crate::content::meta::PlainMeta),
+    Cause(&'a crate::content::meta::CauseMeta),
+    Tree(&'a crate::triage::model::TreeMeta),
+}
+
+/// The `page` variable of a content page: its front matter plus what the pipeline computed.
+#[derive(Serialize)]
+struct PageView<'a> {
+    #[serde(flatten)]
+    meta: MetaView<'a>,
+    kind: &'static str,
+    id: &'a str,
+    url: &'a str,
+    source: &'a str,
+    content: &'a str,
+    toc: &'a [crate::markdown::Heading],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    related_causes: Option<Vec<RelatedCause<'a>>>,
+}
+
+pub(super) fn page_context(
+    config: &SiteConfig,
+    content: &Content,
+    page: &Page,
+    extra: Option<tera::Value>,
+) -> Context {
+    let (meta, kind) = match &page.meta {
+        Meta::Home(meta) => (MetaView::Plain(meta), "home"),
+        Meta::Plain(meta) => (MetaView::Plain(meta), "page"),
+        Meta::Cause(meta) => (MetaView::Cause(meta), "cause"),
+        Meta::Tree(meta) => (MetaView::Tree(meta), "decision-tree"),
+    };
+    let related_causes = page.cause().map(|meta| {
+        meta.related
+            .iter()
+            .filter_map(|id| content.cause(id))
+            .map(|(p, m)| RelatedCause {
+                id: &p.id,
+                title: &m.title,
+                summary: &m.summary,
+                url: &p.url,
+            })
+            .collect()
+    });
+    let view = PageView {
+        meta,
+        kind,
+        id: &page.id,
+        url: &page.url,
+        source: &page.content_path,
+        content: &page.rendered.html,
+        toc: &page.rendered.toc,
+        related_causes,
+    };
+    let mut context = Context::new();
+    context.insert("page", &view);
+    context.insert("root", &root_prefix(&page.url));
+    context.insert("canonical", &format!("{}{}", config.base_url, page.url));
+    if let Some(extra) = extra {
+        context.insert_value("extra", extra);
+    }
+    context
+}

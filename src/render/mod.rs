@@ -1,0 +1,150 @@
+//! Stage 4, render: Tera templates from the theme, fed with the site, rendered in parallel; each
+//! result goes straight to the output sink instead of piling up in memory.
+
+mod context;
+mod sitemap;
+mod theme;
+
+use context::page_context;
+pub use context::{
+    PageSummary, UrgencyInfo, group_label, root_prefix, set_global_context, urgency_info,
+};
+pub use sitemap::{robots, sitemap};
+pub use theme::{
+    THEME_FILE, THEMES_DIR, Theme, ThemeIds, ThemeIdsFile, check_templates, load_theme_ids,
+    template_error,
+};
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use rayon::prelude::*;
+use tera::Context;
+
+use crate::config::SiteConfig;
+use crate::content::{Content, Meta, Page};
+use crate::diagnostics::Diagnostic;
+use crate::output::Sink;
+
+/// A file to write: path relative to the output root, and its bytes.
+pub type OutputFile = (String, Vec<u8>);
+
+/// One file to render: the template, where it goes and how to make its context (made lazily in
+/// the worker thread, so thousands of contexts never exist at once).
+pub struct Job<'a> {
+    pub output_path: String,
+    pub template: String,
+    /// Content file the page comes from, named in template errors.
+    pub source: Option<PathBuf>,
+    pub context: Box<dyn Fn() -> Context + Send + Sync + 'a>,
+}
+
+/// Renders all jobs in parallel, each straight into the sink; returns how many were written.
+pub fn render_jobs(
+    theme: &Theme,
+    jobs: Vec<Job>,
+    sink: &dyn Sink,
+) -> Result<usize, Vec<Diagnostic>> {
+    let errors = Mutex::new(BTreeMap::<String, Diagnostic>::new());
+    jobs.par_iter().for_each(|job| {
+        let result = theme
+            .tera
+            .render(&job.template, &(job.context)())
+            .map_err(|error| template_error(&error, &theme.sources, job.source.as_deref()))
+            .and_then(|html| {
+                sink.put(&job.output_path, html.into_bytes())
+                    .map_err(|error| {
+                        Diagnostic::error(
+                            "E032",
+                            format!("cannot write {}: {error}", job.output_path),
+                        )
+                    })
+            });
+        if let Err(diagnostic) = result {
+            // The same template mistake on a thousand pages is reported once.
+            let key = match &diagnostic.location {
+                Some(l) => format!("{}:{}:{}", l.file.display(), l.line, l.column),
+                None => diagnostic.message.clone(),
+            };
+            errors
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .entry(key)
+                .or_insert(diagnostic);
+        }
+    });
+    let errors = errors.into_inner().unwrap_or_else(|p| p.into_inner());
+    if errors.is_empty() {
+        Ok(jobs.len())
+    } else {
+        Err(errors.into_values().collect())
+    }
+}
+
+pub fn template_for(page: &Page) -> String {
+    match &page.meta {
+        Meta::Home(meta) => meta
+            .template
+            .clone()
+            .unwrap_or_else(|| "index.html".to_owned()),
+        Meta::Plain(meta) => meta
+            .template
+            .clone()
+            .unwrap_or_else(|| "page.html".to_owned()),
+        Meta::Cause(_) => "cause.html".to_owned(),
+        Meta::Tree(_) => "decision-tree/start.html".to_owned(),
+    }
+}
+
+/// Jobs for every content page. `extra_for` adds data that other stages computed (e.g. which
+/// decision-tree answers lead to a cause).
+pub fn page_jobs<'a>(
+    config: &'a SiteConfig,
+    content: &'a Content,
+    extra_for: &'a (dyn Fn(&Page) -> Option<tera::Value> + Send + Sync),
+) -> Vec<Job<'a>> {
+    content
+        .pages
+        .iter()
+        .map(|page| Job {
+            output_path: format!("{}index.html", page.url),
+            template: template_for(page),
+            source: Some(page.file.path.clone()),
+            context: Box::new(move || page_context(config, content, page, extra_for(page))),
+        })
+        .collect()
+}
+
+/// The 404 page is served at any missing path, so its links are absolute under the base path.
+pub fn not_found_job(config: &SiteConfig) -> Job<'_> {
+    Job {
+        output_path: "404.html".to_owned(),
+        template: "404.html".to_owned(),
+        source: None,
+        context: Box::new(move || {
+            let mut context = Context::new();
+            context.insert("root", config.base_path());
+            context.insert("canonical", &format!("{}404.html", config.base_url));
+            let mut page = serde_json::Map::new();
+            page.insert("kind".into(), "404".into());
+            page.insert("title".into(), "Page not found".into());
+            page.insert("description".into(), "This page does not exist.".into());
+            page.insert("url".into(), "404.html".into());
+            context.insert("page", &page);
+            context
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn root_prefixes() {
+        assert_eq!(root_prefix(""), "./");
+        assert_eq!(root_prefix("about/"), "../");
+        assert_eq!(root_prefix("causes/dvt/"), "../../");
+    }
+}

@@ -1,0 +1,41 @@
+//! `sitemap.xml` and `robots.txt`.
+
+use std::fmt::Write as _;
+
+use crate::config::SiteConfig;
+
+/// `sitemap.xml` lists every HTML page (URLs ending in `/`), sorted for determinism.
+pub fn sitemap(config: &SiteConfig, urls: &[(String, Option<String>)]) -> String {
+    let mut sorted: Vec<&(String, Option<String>)> = urls.iter().collect();
+    sorted.sort();
+    let mut xml = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
+    for (url, lastmod) in sorted {
+        let _ = write!(
+            xml,
+            "  <url><loc>{}{}</loc>",
+            escape_xml(&config.base_url),
+            escape_xml(url)
+        );
+        if let Some(date) = lastmod {
+            let _ = write!(xml, "<lastmod>{date}</lastmod>");
+        }
+        xml.push_str("</url>\n");
+    }
+    xml.push_str("</urlset>\n");
+    xml
+}
+
+pub fn robots(config: &SiteConfig) -> String {
+    format!(
+        "User-agent: *\nAllow: /\n\nSitemap: {}sitemap.xml\n",
+        config.base_url
+    )
+}
+
+fn escape_xml(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
