@@ -8,9 +8,11 @@
 //!   -> markdown        HTML, heading ids, links rewritten  (markdown.rs)
 //!   -> check           links, anchors, dates, sources      (check.rs)
 //!   -> triage          the decision tree, checked          (triage/)
-//!   -> render          Tera templates, in parallel         (render.rs)
+//!   -> render          Tera templates, in parallel         (render/)
 //!   -> output          staging folder swapped in at the end (output.rs)
 //! ```
+//!
+//! `serve` (serve/) reuses load and render with an in-memory sink; `check` stops after load.
 
 // A diagnostic is only built on the error path, so its size in a `Result` costs nothing that matters.
 #![allow(clippy::result_large_err)]
