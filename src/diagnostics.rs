@@ -189,10 +189,17 @@ impl fmt::Display for Diagnostic {
     }
 }
 
-/// How many carets to draw: the word under the column, at least one.
+/// How many carets to draw: a whole Markdown link `[text](target)` or the word under the
+/// column, at least one.
 fn token_width(line: &str, column: usize) -> usize {
-    line.chars()
-        .skip(column.saturating_sub(1))
+    let rest: Vec<char> = line.chars().skip(column.saturating_sub(1)).collect();
+    if rest.first() == Some(&'[')
+        && let Some(close) = rest.windows(2).position(|pair| pair == [']', '('])
+        && let Some(end) = rest[close..].iter().position(|&c| c == ')')
+    {
+        return close + end + 1;
+    }
+    rest.iter()
         .take_while(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '/' | '#' | '\''))
         .count()
         .max(1)
@@ -334,6 +341,13 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("= help: did you mean `urgency`?"), "{text}");
+    }
+
+    #[test]
+    fn carets_underline_a_whole_markdown_link() {
+        assert_eq!(token_width("See [a](b.md#c) now", 5), "[a](b.md#c)".len());
+        assert_eq!(token_width("See [a] only", 5), 1);
+        assert_eq!(token_width("urgncy: x", 1), 6);
     }
 
     #[test]
