@@ -108,13 +108,6 @@ pub fn plain(text: &str) -> String {
     text.to_owned()
 }
 
-pub fn html(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,7 +155,7 @@ mod tests {
         let (out, errors) = fill_known(
             "<h2 id=\"x\">{other}</h2> {urgent_help}",
             &config(None),
-            html,
+            plain,
         );
         assert_eq!(out, "<h2 id=\"x\">{other}</h2> your doctor");
         assert!(errors.is_empty());

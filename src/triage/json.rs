@@ -6,22 +6,8 @@ use serde_json::{Value, json};
 use super::{START_URL, TREE_URL, Tree};
 
 pub fn tree_json(tree: &Tree) -> Vec<u8> {
-    let outcomes: Vec<Value> = tree
-        .outcomes
-        .iter()
-        .enumerate()
-        .map(|(i, o)| {
-            json!({
-                "id": o.id,
-                "urgency": o.urgency,
-                "heading": o.heading,
-                "body": o.body,
-                "note": o.note,
-                "causes": o.causes,
-                "see_also": o.see_also,
-                "url": tree.outcome_url(i),
-            })
-        })
+    let outcomes: Vec<Value> = (0..tree.outcomes.len())
+        .map(|i| super::pages::outcome_value(tree, i, None))
         .collect();
     let paths: Vec<Value> = tree
         .paths()

@@ -68,13 +68,10 @@ fn page_value(
     })
 }
 
-/// The outcome as templates see it. On a path page (`via` = the answers taken), an outcome without
-/// causes or an explicit `see_also` offers the causes of the other answers of the last question,
-/// for the path's audience; the canonical page offers all of them.
-/// The outcome as templates see it; `via` is the path of a path page (`None` on the canonical
+/// The outcome as templates (and `tree.json`) see it; `via` is the path of a path page (`None` on the canonical
 /// page). An outcome without causes offers `see_also` instead: its own, or on a path page the
 /// causes of the other answers of the question that led there.
-fn outcome_value(tree: &Tree, outcome: usize, via: Option<&Step>) -> Value {
+pub(super) fn outcome_value(tree: &Tree, outcome: usize, via: Option<&Step>) -> Value {
     let o = &tree.outcomes[outcome];
     let see_also: Vec<&CauseRef> = match via {
         Some(step) if !o.see_also_explicit && o.causes.is_empty() => {
@@ -177,15 +174,7 @@ fn step_context(tree: &Tree, config: &SiteConfig, step: &Step) -> Context {
             )
         }
         Node::Outcome(o) => {
-            let outcome = &tree.outcomes[o];
-            let page = page_value(
-                tree,
-                "decision-tree-outcome",
-                &outcome.id,
-                &url,
-                format!("Result: {}", outcome.heading),
-                outcome.body.clone(),
-            );
+            let page = outcome_page_value(tree, o, &url);
             context(
                 config,
                 &url,
@@ -202,17 +191,22 @@ fn step_context(tree: &Tree, config: &SiteConfig, step: &Step) -> Context {
     }
 }
 
-fn canonical_context(tree: &Tree, config: &SiteConfig, outcome: usize) -> Context {
+/// The `page` of an outcome, on a path page or its canonical page.
+fn outcome_page_value(tree: &Tree, outcome: usize, url: &str) -> Value {
     let o = &tree.outcomes[outcome];
-    let url = tree.outcome_url(outcome);
-    let page = page_value(
+    page_value(
         tree,
         "decision-tree-outcome",
         &o.id,
-        &url,
+        url,
         format!("Result: {}", o.heading),
         o.body.clone(),
-    );
+    )
+}
+
+fn canonical_context(tree: &Tree, config: &SiteConfig, outcome: usize) -> Context {
+    let url = tree.outcome_url(outcome);
+    let page = outcome_page_value(tree, outcome, &url);
     context(
         config,
         &url,
