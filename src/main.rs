@@ -106,7 +106,8 @@ enum NewCommand {
     /// Write content/causes/<ID>.md: a new cause, as a draft.
     ///
     /// Every front-matter field is present with a comment saying what it is for, the body has
-    /// an outline of sections, and last_reviewed is today. The file builds as it is; it stays out
+    /// an outline of sections, and last_reviewed is today. The scaffold comes from the site's
+    /// archetypes/cause.md, else the theme's. The file builds as it is; it stays out
     /// of the site until you remove its `draft: true` line. An existing file is never
     /// overwritten.
     ///
@@ -117,6 +118,24 @@ enum NewCommand {
     Cause {
         /// The cause's id: lower-case words joined by hyphens, e.g. bakers-cyst. It becomes the
         /// file name and the page address (causes/bakers-cyst/).
+        #[arg(allow_hyphen_values = true)]
+        id: String,
+        /// The site folder, holding site.yaml, content/ and themes/.
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+    },
+    /// Write content/<ID>.md: a new plain page (like first aid or about), as a draft.
+    ///
+    /// Like `new cause`: every front-matter field is present with a comment, last_reviewed is
+    /// today, the page builds as it is and stays out of the site until you remove `draft: true`.
+    /// The scaffold comes from the site's archetypes/page.md, else the theme's.
+    ///
+    /// Exit codes: 0 written; 1 the file exists or cannot be written; 2 the id is not URL-safe.
+    #[command(after_long_help = "Example:\n  \
+        kneeguide new page exercises   writes content/exercises.md")]
+    Page {
+        /// The page's id: lower-case words joined by hyphens, e.g. exercises. It becomes the file
+        /// name and the page address (exercises/).
         #[arg(allow_hyphen_values = true)]
         id: String,
         /// The site folder, holding site.yaml, content/ and themes/.
@@ -178,7 +197,12 @@ fn main() -> ExitCode {
             drafts,
         } => serve(root, port, bind, open, drafts),
         Command::Check { root, drafts } => check(root, drafts),
-        Command::New(NewCommand::Cause { id, root }) => new_cause(&root, &id),
+        Command::New(NewCommand::Cause { id, root }) => {
+            new_file(&root, kneeguide::scaffold::Kind::Cause, &id)
+        }
+        Command::New(NewCommand::Page { id, root }) => {
+            new_file(&root, kneeguide::scaffold::Kind::Page, &id)
+        }
     }
 }
 
@@ -266,9 +290,9 @@ fn check(root: PathBuf, drafts: bool) -> ExitCode {
     }
 }
 
-fn new_cause(root: &std::path::Path, id: &str) -> ExitCode {
+fn new_file(root: &std::path::Path, kind: kneeguide::scaffold::Kind, id: &str) -> ExitCode {
     let today = kneeguide::content::meta::Date::today();
-    match kneeguide::scaffold::new_cause(root, id, today) {
+    match kneeguide::scaffold::new(root, kind, id, today) {
         Ok(path) => {
             println!(
                 "Created {} (a draft: preview it with `kneeguide serve --drafts`, and remove \
