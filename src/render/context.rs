@@ -155,6 +155,7 @@ pub fn set_global_context(
         .collect();
     global.insert("cause_groups", &groups);
     global.insert("urgency", &urgency_info(config));
+    global.insert("symptom_index", &super::symptom_index(content));
     global.insert("assets", &theme.assets);
     global.insert(
         "generator",

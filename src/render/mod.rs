@@ -3,6 +3,7 @@
 
 mod context;
 mod sitemap;
+mod symptoms;
 mod theme;
 
 use context::page_context;
@@ -10,6 +11,7 @@ pub use context::{
     PageSummary, UrgencyInfo, group_label, root_prefix, set_global_context, urgency_info,
 };
 pub use sitemap::{robots, sitemap};
+pub use symptoms::{CauseLink, Entry, Letter, symptom_index};
 pub use theme::{
     THEME_FILE, THEMES_DIR, Theme, ThemeIds, ThemeIdsFile, check_templates, load_theme_ids,
     template_error,

@@ -15,6 +15,9 @@
 //          both walks must find the same paths; focus and title after each step; one path by keyboard only;
 //          step/outcome pages missing from the sitemap get the "pages" checks too, and every state the script
 //          renders in place is checked with axe.
+//   symptoms  the symptoms A-Z with JavaScript off (every entry shown, no filter box) and on (the filter box
+//          narrows the list as one types, says how many are shown, and says so when nothing matches; axe on
+//          the filtered state).
 // Exit status: 0 all passed, 1 some check failed, 2 the checks could not run (usage, missing tools).
 
 import fs from 'node:fs';
@@ -25,7 +28,7 @@ import { fileURLToPath } from 'node:url';
 import { serve } from './serve.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const SUITES = ['links', 'html', 'pages', 'tree'];
+const SUITES = ['links', 'html', 'pages', 'tree', 'symptoms'];
 const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 const AXE_EXTRA_RULES = ['heading-order', 'landmark-one-main', 'page-has-heading-one'];
 const VIEWPORTS = [
@@ -1095,6 +1098,57 @@ function compareWalks(a, b, suite) {
   if (!a.paths.length || !b.paths.length) suite.fail('tree', 'no complete path from the start to an outcome was walked');
 }
 
+// ---------------------------------------------------------------- symptoms A-Z
+
+async function checkSymptoms(browser, env, suite) {
+  const url = env.baseLocal + 'symptoms/';
+  const counts = {};
+  for (const js of [false, true]) {
+    const label = `symptoms/ (${js ? 'JS' : 'no JS'})`;
+    const ctx = await newContext(browser, env.origin, (u) => env.otherOrigins.push({ u, where: label }), { javaScriptEnabled: js });
+    const page = await ctx.newPage();
+    try {
+      await page.goto(url, { waitUntil: 'load' });
+      const entries = page.locator('.az-list > li');
+      const total = await entries.count();
+      const visible = () => page.locator('.az-list > li:visible').count();
+      const boxVisible = await page.locator('[data-az-filter]').isVisible();
+      if (total < 10) suite.fail(label, `only ${total} entries`);
+      if (!js) {
+        counts.nojs = await visible();
+        if (boxVisible) suite.fail(label, 'the filter box shows without JavaScript, where it cannot work');
+        if (counts.nojs !== total) suite.fail(label, `${counts.nojs} of ${total} entries visible without JavaScript`);
+        continue;
+      }
+      if (!boxVisible) {
+        suite.fail(label, 'the script did not reveal the filter box');
+        continue;
+      }
+      const input = page.getByLabel('Filter the list');
+      await input.fill('lump');
+      await page.waitForFunction(() => document.querySelector('#az-filter-status').textContent.includes('shown'), null, { timeout: STEP_TIMEOUT_MS });
+      const shown = await page.locator('.az-list > li:visible').allTextContents();
+      counts.lump = shown.length;
+      if (!shown.length || shown.length >= total) suite.fail(label, `"lump" left ${shown.length} of ${total} entries`);
+      for (const text of shown) if (!/lump/i.test(text)) suite.fail(label, `"lump" kept an entry without it: ${text}`);
+      const status = await page.locator('#az-filter-status').textContent();
+      if (!status.startsWith(`${shown.length} of ${total}`)) suite.fail(label, `status says "${status}" for ${shown.length} entries`);
+      const violations = await runAxe(page, env.axeSrc);
+      for (const v of violations) suite.fail(`${label} filtered`, formatAxe(v, 'axe'));
+      await input.fill('qqqzzzxx');
+      await page.locator('[data-az-none]').waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+      if ((await visible()) !== 0) suite.fail(label, 'a filter matching nothing still shows entries');
+      await input.fill('');
+      await page.waitForFunction((n) => document.querySelectorAll('.az-list > li:not([hidden])').length === n, total, { timeout: STEP_TIMEOUT_MS });
+    } catch (error) {
+      suite.fail(label, error.message.split('\n')[0]);
+    } finally {
+      await ctx.close();
+    }
+  }
+  return counts;
+}
+
 // ---------------------------------------------------------------- main
 
 function printReport(suites, totalMs, meta) {
@@ -1145,7 +1199,7 @@ async function main() {
   if (opts.only.has('links')) suites.push(runLinks(site, baseUrl, fileList));
 
   let served = '-';
-  if (opts.only.has('pages') || opts.only.has('tree')) {
+  if (opts.only.has('pages') || opts.only.has('tree') || opts.only.has('symptoms')) {
     const prefix = new URL(baseUrl).pathname;
     const server = await serve({ root: site, prefix, csp: CSP });
     served = server.url;
@@ -1234,6 +1288,13 @@ async function main() {
           suites.push(treeSuite.done(`JS ${withJs.paths.length} vs no JS ${withoutJs.paths.length} paths`));
           treeSuite.ms = null; // its time is the walks' time
         }
+      }
+      // symptoms A-Z
+      if (opts.only.has('symptoms') && fileList.includes('symptoms/index.html')) {
+        const env = { origin, baseLocal, axeSrc, otherOrigins };
+        const symptomsSuite = new Suite('symptoms');
+        const counts = await checkSymptoms(browser, env, symptomsSuite);
+        suites.push(symptomsSuite.done(`no JS: ${counts.nojs ?? '-'} entries shown; JS: "lump" keeps ${counts.lump ?? '-'}`));
       }
       const oo = new Suite('other origins');
       for (const { u, where } of otherOrigins) oo.fail(where, `request to another origin blocked: ${u}`);

@@ -1,0 +1,120 @@
+//! The symptoms A–Z page: made from the causes' front matter, so a symptom added to a cause page
+//! appears in it without anyone editing the index. Built from a copy of the real guide.
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+
+use common::{build, copy_dir, read};
+
+fn guide_copy() -> tempfile::TempDir {
+    let temp = tempfile::tempdir().unwrap();
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for folder in ["content", "themes"] {
+        copy_dir(&repo.join(folder), &temp.path().join(folder));
+    }
+    fs::copy(repo.join("site.yaml"), temp.path().join("site.yaml")).unwrap();
+    temp
+}
+
+fn unescape(html: &str) -> String {
+    html.replace("&#39;", "'")
+        .replace("&#x27;", "'")
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+/// The text of each entry of the list, with the cause names it links, in page order.
+fn entries(html: &str) -> Vec<(String, Vec<String>)> {
+    let list = &html[html.find("class=\"az-group\"").expect("no letter groups")..];
+    list.split("<li")
+        .skip(1)
+        .filter_map(|item| {
+            let item = item.split("</li>").next()?;
+            let body = &item[item.find('>')? + 1..];
+            let text = unescape(body.split(" <span>").next()?);
+            let causes = body
+                .split("\">")
+                .skip(1)
+                .filter_map(|part| part.split("</a>").next())
+                .map(unescape)
+                .collect();
+            Some((text, causes))
+        })
+        .collect()
+}
+
+#[test]
+fn every_symptom_and_alias_of_every_cause_is_listed_and_linked() {
+    let site = guide_copy();
+    let (code, _, stderr) = build(site.path(), &[]);
+    assert_eq!(code, 0, "{stderr}");
+    let html = read(&site.path().join("public/symptoms/index.html"));
+    let listed = entries(&html);
+
+    let loaded = kneeguide::load(&kneeguide::BuildOptions::new(site.path())).unwrap();
+    let mut expected = 0;
+    for (page, meta) in loaded.content.causes() {
+        let name = meta.title.split(": ").next().unwrap();
+        let link = format!("href=\"../{}\">{name}</a>", page.url);
+        assert!(unescape(&html).contains(&link), "no link {link}");
+        for text in meta.symptoms.iter().chain(&meta.aliases) {
+            let found = listed.iter().find(|(t, _)| t == text.trim());
+            let (_, causes) = found.unwrap_or_else(|| panic!("{text:?} is not listed"));
+            assert!(
+                causes.iter().any(|c| c == name),
+                "{text:?} does not link {name}"
+            );
+            expected += 1;
+        }
+    }
+    assert!(
+        expected >= 20,
+        "the guide's causes list {expected} symptoms and aliases"
+    );
+
+    // Reached from the home page, and complete without JavaScript: the filter box is hidden until
+    // the script reveals it, and every entry is in the HTML.
+    assert!(read(&site.path().join("public/index.html")).contains("href=\"./symptoms/\""));
+    assert!(html.contains("data-az-filter hidden"));
+
+    // What the filter searches (the entries' words and links) stays small on a phone.
+    let data: usize = listed
+        .iter()
+        .map(|(text, causes)| text.len() + causes.iter().map(String::len).sum::<usize>())
+        .sum();
+    assert!(data < 10 * 1024, "the list's data is {data} bytes");
+}
+
+#[test]
+fn a_symptom_added_to_two_causes_is_one_entry_linking_both_sorted_without_its_article() {
+    let site = guide_copy();
+    for cause in ["dvt", "bakers-cyst"] {
+        let path = site.path().join(format!("content/causes/{cause}.md"));
+        let text = read(&path).replacen(
+            "\nsymptoms:\n",
+            "\nsymptoms:\n  - A zigzag ache that nobody else has\n",
+            1,
+        );
+        fs::write(&path, text).unwrap();
+    }
+    let (code, _, stderr) = build(site.path(), &[]);
+    assert_eq!(code, 0, "{stderr}");
+    let html = read(&site.path().join("public/symptoms/index.html"));
+    let listed = entries(&html);
+    let hits: Vec<_> = listed
+        .iter()
+        .filter(|(text, _)| text == "A zigzag ache that nobody else has")
+        .collect();
+    assert_eq!(hits.len(), 1, "{hits:?}");
+    let mut causes = hits[0].1.clone();
+    causes.sort();
+    assert_eq!(causes, ["Baker's cyst", "Blood clot in a leg vein (DVT)"]);
+    // Filed under Z (not A), the last letter of the list.
+    let z = html.find("<h2 id=\"az-z\">Z</h2>").expect("no Z section");
+    assert!(html[z..].contains("A zigzag ache"));
+    assert!(html.contains("<a href=\"#az-z\">Z</a>"));
+}
