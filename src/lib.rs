@@ -52,6 +52,9 @@ pub struct BuildOptions {
     pub drafts: bool,
     /// The date review checks compare with; today unless a test pins it.
     pub today: Option<Date>,
+    /// Write the theme's service worker (offline reading). `serve` turns it off: a preview that
+    /// a worker serves from its cache would hide the edits it exists to show.
+    pub service_worker: bool,
 }
 
 impl BuildOptions {
@@ -61,6 +64,7 @@ impl BuildOptions {
             base_url: None,
             drafts: false,
             today: None,
+            service_worker: true,
         }
     }
 }
@@ -73,6 +77,8 @@ pub struct Site {
     pub tree: Option<triage::Tree>,
     /// Warnings found on the way (errors stop the load).
     pub warnings: Diagnostics,
+    /// See [`BuildOptions::service_worker`].
+    pub service_worker: bool,
 }
 
 /// Loads and checks everything; on any error, returns all diagnostics found (errors and warnings).
@@ -127,6 +133,7 @@ pub fn load(options: &BuildOptions) -> Result<Site, Diagnostics> {
                 theme,
                 tree,
                 warnings: diagnostics,
+                service_worker: options.service_worker,
             })
         }
         _ => Err(diagnostics),
@@ -168,8 +175,25 @@ fn render_markdown(
     link_errors
 }
 
-/// Renders the whole site into `sink`; returns the number of files written.
+/// Renders the whole site into `sink`; returns the number of files written. When the theme has a
+/// service worker, it is rendered last, from the list of everything else that was written.
 pub fn render(site: &Site, sink: &dyn Sink) -> Result<usize, Diagnostics> {
+    let theme = &site.theme;
+    if !site.service_worker || !theme.has_template(render::SERVICE_WORKER_TEMPLATE) {
+        return render_pages(site, sink);
+    }
+    let recorder = render::Recorder::new(sink);
+    let written = render_pages(site, &recorder)?;
+    render::write_service_worker(theme, recorder.precache(), sink).map_err(|error| {
+        let mut diagnostics = Diagnostics::new();
+        diagnostics.push(error);
+        diagnostics
+    })?;
+    Ok(written)
+}
+
+/// Every page, the tree, the theme's static files, the sitemap and robots.txt.
+fn render_pages(site: &Site, sink: &dyn Sink) -> Result<usize, Diagnostics> {
     let tree = site.tree.as_ref();
     let cause_extra = |page: &content::Page| match (&page.meta, tree) {
         (Meta::Cause(_), Some(tree)) => tree.cause_extra(&page.id),
@@ -206,11 +230,16 @@ pub fn render(site: &Site, sink: &dyn Sink) -> Result<usize, Diagnostics> {
         ),
     ];
     files.extend(site.theme.static_files.iter().cloned());
+    let mut errors = Vec::new();
+    match render::web_manifest(&site.theme) {
+        Some(Ok(file)) => files.push(file),
+        Some(Err(error)) => errors.push(error),
+        None => {}
+    }
     if let Some(tree) = tree {
         files.extend(tree.files());
     }
 
-    let mut errors = Vec::new();
     for (path, bytes) in files {
         if let Err(error) = sink.put(&path, bytes) {
             errors.push(Diagnostic::error(

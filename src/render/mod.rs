@@ -2,6 +2,7 @@
 //! result goes straight to the output sink instead of piling up in memory.
 
 mod context;
+mod offline;
 mod sitemap;
 mod symptoms;
 mod theme;
@@ -9,6 +10,10 @@ mod theme;
 use context::page_context;
 pub use context::{
     PageSummary, UrgencyInfo, group_label, root_prefix, set_global_context, urgency_info,
+};
+pub use offline::{
+    Precache, Recorder, SERVICE_WORKER_PATH, SERVICE_WORKER_TEMPLATE, WEB_MANIFEST, web_manifest,
+    write_service_worker,
 };
 pub use sitemap::{robots, sitemap};
 pub use symptoms::{CauseLink, Entry, Letter, symptom_index};

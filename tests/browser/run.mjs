@@ -15,6 +15,9 @@
 //          both walks must find the same paths; focus and title after each step; one path by keyboard only;
 //          step/outcome pages missing from the sitemap get the "pages" checks too, and every state the script
 //          renders in place is checked with axe.
+//   offline  with service workers allowed: one visit to the home page fills the cache with every URL sw.js
+//          lists; then, with the network off, two decision-tree paths (first answers, last answers) are walked
+//          with JavaScript and every cause page and the symptoms page open from the cache.
 //   symptoms  the symptoms A-Z with JavaScript off (every entry shown, no filter box) and on (the filter box
 //          narrows the list as one types, says how many are shown, and says so when nothing matches; axe on
 //          the filtered state).
@@ -28,7 +31,7 @@ import { fileURLToPath } from 'node:url';
 import { serve } from './serve.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const SUITES = ['links', 'html', 'pages', 'tree', 'symptoms'];
+const SUITES = ['links', 'html', 'pages', 'tree', 'symptoms', 'offline'];
 const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 const AXE_EXTRA_RULES = ['heading-order', 'landmark-one-main', 'page-has-heading-one'];
 const VIEWPORTS = [
@@ -1149,6 +1152,82 @@ async function checkSymptoms(browser, env, suite) {
   return counts;
 }
 
+// ---------------------------------------------------------------- offline (service worker)
+
+async function checkOffline(browser, env, site, suite) {
+  const label = 'offline';
+  const sw = readText(site, 'sw.js');
+  const listed = sw && sw.match(/var URLS = (\[.*\]);/);
+  if (!listed) {
+    suite.fail('sw.js', 'missing, or without its URL list');
+    return {};
+  }
+  const urls = JSON.parse(listed[1]);
+  const ctx = await newContext(browser, env.origin, (u) => env.otherOrigins.push({ u, where: label }), { serviceWorkers: 'allow' });
+  const page = await ctx.newPage();
+  const result = { cached: 0, paths: [], causes: 0 };
+  try {
+    await page.goto(env.baseLocal, { waitUntil: 'load' });
+    // Wait (on the worker's own promise, not a timer) until it is active, then count the cache.
+    result.cached = await page.evaluate(async () => {
+      const reg = await navigator.serviceWorker.ready;
+      if (!reg.active) return -1;
+      const names = (await caches.keys()).filter((k) => k.startsWith('kneeguide-'));
+      if (names.length !== 1) return -names.length;
+      return (await (await caches.open(names[0])).keys()).length;
+    });
+    if (result.cached !== urls.length) suite.fail(label, `the cache holds ${result.cached} entries after one visit; sw.js lists ${urls.length}`);
+
+    await ctx.setOffline(true);
+    const mustFail = await page.evaluate(() => fetch('https://offline.invalid/', { mode: 'no-cors' }).then(() => 'reached', () => 'failed'));
+    if (mustFail !== 'failed') suite.fail(label, 'the browser is not offline');
+
+    for (const pick of ['first', 'last']) {
+      await page.goto(env.treeUrl, { waitUntil: 'load' });
+      const start = await handleFor(page, { mode: 'start', treeUrl: env.treeUrl });
+      if (!start) {
+        suite.fail(label, 'no start link on the tree page offline');
+        break;
+      }
+      let before = (await probe(page)).key;
+      await start.click();
+      const trail = [];
+      for (let depth = 0; depth < MAX_DEPTH; depth++) {
+        const changed = await waitForChange(page, before);
+        if (changed.timeout) {
+          suite.fail(`${label} tree (${pick} answers)`, `no next step after ${trail.join(' / ') || 'start'}`);
+          break;
+        }
+        const state = changed.state;
+        if (state.states[0].kind === 'outcome') {
+          result.paths.push(`${trail.join('/')} -> ${state.states[0].id}`);
+          break;
+        }
+        const idx = pick === 'first' ? 0 : state.choices.length - 1;
+        trail.push(state.choices[idx].label.slice(0, 24));
+        const choice = await handleFor(page, { mode: 'choice', idx });
+        before = state.key;
+        await choice.click();
+      }
+    }
+    if (result.paths.length !== 2) suite.fail(label, `walked ${result.paths.length} of 2 tree paths offline`);
+
+    const offlinePages = urls.filter((u) => /^causes\/[^/]+\/$/.test(u) || u === 'symptoms/');
+    for (const u of offlinePages) {
+      const response = await page.goto(env.baseLocal + u, { waitUntil: 'load' });
+      const h1 = await page.locator('h1').first().textContent().catch(() => null);
+      if (!response || response.status() !== 200 || !h1) suite.fail(`${label} ${u}`, `status ${response && response.status()}, h1 ${JSON.stringify(h1)}`);
+      else if (u.startsWith('causes/')) result.causes += 1;
+    }
+    if (!result.causes) suite.fail(label, 'no cause page listed in sw.js');
+  } catch (error) {
+    suite.fail(label, error.message.split('\n')[0]);
+  } finally {
+    await ctx.close();
+  }
+  return result;
+}
+
 // ---------------------------------------------------------------- main
 
 function printReport(suites, totalMs, meta) {
@@ -1199,7 +1278,7 @@ async function main() {
   if (opts.only.has('links')) suites.push(runLinks(site, baseUrl, fileList));
 
   let served = '-';
-  if (opts.only.has('pages') || opts.only.has('tree') || opts.only.has('symptoms')) {
+  if (['pages', 'tree', 'symptoms', 'offline'].some((s) => opts.only.has(s))) {
     const prefix = new URL(baseUrl).pathname;
     const server = await serve({ root: site, prefix, csp: CSP });
     served = server.url;
@@ -1295,6 +1374,15 @@ async function main() {
         const symptomsSuite = new Suite('symptoms');
         const counts = await checkSymptoms(browser, env, symptomsSuite);
         suites.push(symptomsSuite.done(`no JS: ${counts.nojs ?? '-'} entries shown; JS: "lump" keeps ${counts.lump ?? '-'}`));
+      }
+      // offline
+      if (opts.only.has('offline') && fileList.includes('sw.js')) {
+        progress('offline: one visit, then the tree and every cause page with the network off');
+        const env = { origin, baseLocal, treeUrl: baseLocal + 'decision-tree/', otherOrigins };
+        const offlineSuite = new Suite('offline');
+        const r = await checkOffline(browser, env, site, offlineSuite);
+        for (const p of r.paths || []) offlineSuite.note(`offline path: ${p}`);
+        suites.push(offlineSuite.done(`${r.cached ?? '-'} URLs cached; ${(r.paths || []).length} tree paths and ${r.causes ?? 0} cause pages offline`));
       }
       const oo = new Suite('other origins');
       for (const { u, where } of otherOrigins) oo.fail(where, `request to another origin blocked: ${u}`);

@@ -1,12 +1,13 @@
-//! The symptoms A–Z page: made from the causes' front matter, so a symptom added to a cause page
-//! appears in it without anyone editing the index. Built from a copy of the real guide.
+//! What publishing gives readers beyond the pages, on a copy of the real guide: the symptoms A–Z
+//! (made from the causes' front matter, so a symptom added to a cause page appears in it without
+//! anyone editing the index) and offline reading (a service worker listing every file written).
 
 mod common;
 
 use std::fs;
 use std::path::Path;
 
-use common::{build, copy_dir, read};
+use common::{build, copy_dir, read, snapshot};
 
 fn guide_copy() -> tempfile::TempDir {
     let temp = tempfile::tempdir().unwrap();
@@ -117,4 +118,94 @@ fn a_symptom_added_to_two_causes_is_one_entry_linking_both_sorted_without_its_ar
     let z = html.find("<h2 id=\"az-z\">Z</h2>").expect("no Z section");
     assert!(html[z..].contains("A zigzag ache"));
     assert!(html.contains("<a href=\"#az-z\">Z</a>"));
+}
+
+/// The URLs `sw.js` precaches, and its version.
+fn precache(site: &Path) -> (Vec<String>, String) {
+    let sw = read(&site.join("public/sw.js"));
+    let list = sw
+        .lines()
+        .find_map(|line| line.strip_prefix("var URLS = "))
+        .expect("sw.js lists no URLs");
+    let urls: Vec<String> = serde_json::from_str(list.trim_end_matches(';')).unwrap();
+    let version = sw
+        .lines()
+        .find_map(|line| line.strip_prefix("var CACHE = 'kneeguide-"))
+        .expect("sw.js has no cache name")
+        .trim_end_matches("';")
+        .to_owned();
+    (urls, version)
+}
+
+#[test]
+fn the_service_worker_precaches_every_file_and_changes_with_any_of_them() {
+    let site = guide_copy();
+    let (code, _, stderr) = build(site.path(), &[]);
+    assert_eq!(code, 0, "{stderr}");
+    let (urls, version) = precache(site.path());
+
+    // Every file written, as the URL readers use, except the 404 page, the worker itself and
+    // build-internal dot files.
+    let mut expected: Vec<String> = snapshot(&site.path().join("public"))
+        .into_keys()
+        .filter(|path| path != "404.html" && path != "sw.js" && !path.starts_with('.'))
+        .map(|path| {
+            path.strip_suffix("index.html")
+                .map(str::to_owned)
+                .unwrap_or(path)
+        })
+        .collect();
+    expected.sort();
+    let mut sorted = urls.clone();
+    sorted.sort();
+    assert_eq!(sorted, expected);
+    assert!(
+        urls.iter().any(|u| u.starts_with("decision-tree/")),
+        "{urls:?}"
+    );
+
+    // Every page asks for the manifest and registers the worker; the manifest's icons exist.
+    let public = site.path().join("public");
+    for (path, bytes) in snapshot(&public) {
+        if path.ends_with(".html") {
+            let html = String::from_utf8(bytes).unwrap();
+            assert!(html.contains("manifest.webmanifest\""), "{path}");
+            assert!(html.contains("js/offline."), "{path}");
+        }
+    }
+    let manifest: serde_json::Value =
+        serde_json::from_str(&read(&public.join("manifest.webmanifest"))).unwrap();
+    let icons = manifest["icons"].as_array().unwrap();
+    assert!(icons.iter().any(|icon| icon["purpose"] == "maskable"));
+    for icon in icons {
+        assert!(
+            public.join(icon["src"].as_str().unwrap()).is_file(),
+            "{icon}"
+        );
+    }
+
+    // The same input: the same worker. One word changed on one page: a new version, so
+    // browsers fetch the new site.
+    let (code, _, stderr) = build(site.path(), &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(precache(site.path()).1, version);
+    let about = site.path().join("content/about.md");
+    fs::write(&about, read(&about).replacen("guide", "Guide", 1)).unwrap();
+    let (code, _, stderr) = build(site.path(), &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_ne!(precache(site.path()).1, version);
+}
+
+#[test]
+fn serve_leaves_the_service_worker_out() {
+    // A preview served from a worker's cache would hide the very edits it exists to show.
+    let mut options = kneeguide::serve::ServeOptions::new(Path::new(env!("CARGO_MANIFEST_DIR")));
+    options.quiet = true;
+    assert!(!options.build.service_worker);
+    let site = kneeguide::load(&options.build).unwrap();
+    let sink = kneeguide::output::MemorySink::default();
+    kneeguide::render(&site, &sink).unwrap();
+    let files = sink.into_files();
+    assert!(files.contains_key("index.html"));
+    assert!(!files.contains_key("sw.js"));
 }
