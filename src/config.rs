@@ -29,6 +29,13 @@ pub struct SiteConfig {
     pub urgent_number: Option<String>,
     #[serde(default)]
     pub publisher: Option<String>,
+    /// Write `_headers` (security and cache headers for Netlify and Cloudflare Pages).
+    #[serde(default = "yes")]
+    pub host_headers: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn default_theme() -> String {
@@ -142,6 +149,7 @@ mod tests {
             urgent_help: "a doctor".into(),
             urgent_number: None,
             publisher: None,
+            host_headers: true,
         }
     }
 

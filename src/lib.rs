@@ -175,21 +175,36 @@ fn render_markdown(
     link_errors
 }
 
-/// Renders the whole site into `sink`; returns the number of files written. When the theme has a
-/// service worker, it is rendered last, from the list of everything else that was written.
+/// Renders the whole site into `sink`; returns the number of pages written. Two files are made
+/// last, from the list of everything else the build wrote: `_headers` (the HTTP policy for hosts
+/// that read it) and the theme's service worker.
 pub fn render(site: &Site, sink: &dyn Sink) -> Result<usize, Diagnostics> {
-    let theme = &site.theme;
-    if !site.service_worker || !theme.has_template(render::SERVICE_WORKER_TEMPLATE) {
-        return render_pages(site, sink);
-    }
     let recorder = render::Recorder::new(sink);
     let written = render_pages(site, &recorder)?;
-    render::write_service_worker(theme, recorder.precache(), sink).map_err(|error| {
+    let precache = recorder.precache();
+    let mut errors = Vec::new();
+    let worker = site.service_worker && site.theme.has_template(render::SERVICE_WORKER_TEMPLATE);
+    if site.config.host_headers {
+        let worker_file = worker.then_some(render::SERVICE_WORKER_PATH);
+        let files = precache.files.iter().map(String::as_str).chain(worker_file);
+        let headers = render::netlify_headers(site.config.base_path(), files);
+        if let Err(error) = sink.put(render::HEADERS_FILE, headers.into_bytes()) {
+            errors.push(Diagnostic::error(
+                "E032",
+                format!("cannot write {}: {error}", render::HEADERS_FILE),
+            ));
+        }
+    }
+    if worker && let Err(error) = render::write_service_worker(&site.theme, precache, sink) {
+        errors.push(error);
+    }
+    if errors.is_empty() {
+        Ok(written)
+    } else {
         let mut diagnostics = Diagnostics::new();
-        diagnostics.push(error);
-        diagnostics
-    })?;
-    Ok(written)
+        diagnostics.extend(errors);
+        Err(diagnostics)
+    }
 }
 
 /// Every page, the tree, the theme's static files, the sitemap and robots.txt.

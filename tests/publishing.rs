@@ -148,7 +148,8 @@ fn the_service_worker_precaches_every_file_and_changes_with_any_of_them() {
     // build-internal dot files.
     let mut expected: Vec<String> = snapshot(&site.path().join("public"))
         .into_keys()
-        .filter(|path| path != "404.html" && path != "sw.js" && !path.starts_with('.'))
+        .filter(|path| !["404.html", "sw.js", "_headers"].contains(&path.as_str()))
+        .filter(|path| !path.starts_with('.'))
         .map(|path| {
             path.strip_suffix("index.html")
                 .map(str::to_owned)
@@ -208,4 +209,68 @@ fn serve_leaves_the_service_worker_out() {
     let files = sink.into_files();
     assert!(files.contains_key("index.html"));
     assert!(!files.contains_key("sw.js"));
+}
+
+/// The rules of `_headers`: pattern -> its header lines.
+fn header_rules(text: &str) -> Vec<(String, Vec<String>)> {
+    text.split("\n\n")
+        .filter(|block| block.starts_with('/'))
+        .map(|block| {
+            let mut lines = block.lines();
+            let pattern = lines.next().unwrap().to_owned();
+            (pattern, lines.map(|l| l.trim().to_owned()).collect())
+        })
+        .collect()
+}
+
+#[test]
+fn host_headers_cover_every_file_once_under_the_base_path_and_can_be_turned_off() {
+    let site = guide_copy();
+    let (code, _, stderr) = build(site.path(), &["--base-url", "https://example.org/knee/"]);
+    assert_eq!(code, 0, "{stderr}");
+    let public = site.path().join("public");
+    let rules = header_rules(&read(&public.join("_headers")));
+
+    let all = &rules.iter().find(|(p, _)| p == "/knee/*").expect("no /knee/* rule").1;
+    for header in [
+        "Content-Security-Policy: default-src 'self'",
+        "X-Content-Type-Options: nosniff",
+        "Referrer-Policy: no-referrer",
+    ] {
+        assert!(all.contains(&header.to_owned()), "{all:?}");
+    }
+    assert!(all.iter().any(|h| h.starts_with("Permissions-Policy: camera=()")));
+
+    // Every file the host serves gets exactly one Cache-Control: hashed CSS and JS for a year,
+    // pages (and the service worker) revalidated.
+    let matches = |pattern: &str, url: &str| match pattern.strip_suffix('*') {
+        Some(prefix) => url.starts_with(prefix),
+        None => url == pattern,
+    };
+    for path in snapshot(&public).into_keys() {
+        if path.starts_with('.') || path == "_headers" || path == "index.html" {
+            continue;
+        }
+        let url = format!("/knee/{path}");
+        let caches: Vec<&String> = rules
+            .iter()
+            .filter(|(pattern, _)| matches(pattern, &url))
+            .flat_map(|(_, headers)| headers.iter().filter(|h| h.starts_with("Cache-Control")))
+            .collect();
+        assert_eq!(caches.len(), 1, "{url}: {caches:?}");
+        let immutable = caches[0].contains("immutable");
+        let hashed = path.starts_with("css/") || path.starts_with("js/");
+        assert_eq!(immutable, hashed, "{url}: {}", caches[0]);
+    }
+    let home = &rules.iter().find(|(p, _)| p == "/knee/").expect("no rule for the home page").1;
+    assert_eq!(home, &["Cache-Control: public, max-age=0, must-revalidate"]);
+    // A build-internal file never reaches a host rule, and _headers is not precached.
+    assert!(!read(&public.join("_headers")).contains(".kneeguide"));
+    assert!(!read(&public.join("sw.js")).contains("_headers"));
+
+    let config = site.path().join("site.yaml");
+    fs::write(&config, read(&config) + "host_headers: false\n").unwrap();
+    let (code, _, stderr) = build(site.path(), &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!public.join("_headers").exists());
 }
