@@ -231,7 +231,11 @@ fn host_headers_cover_every_file_once_under_the_base_path_and_can_be_turned_off(
     let public = site.path().join("public");
     let rules = header_rules(&read(&public.join("_headers")));
 
-    let all = &rules.iter().find(|(p, _)| p == "/knee/*").expect("no /knee/* rule").1;
+    let all = &rules
+        .iter()
+        .find(|(p, _)| p == "/knee/*")
+        .expect("no /knee/* rule")
+        .1;
     for header in [
         "Content-Security-Policy: default-src 'self'",
         "X-Content-Type-Options: nosniff",
@@ -239,7 +243,10 @@ fn host_headers_cover_every_file_once_under_the_base_path_and_can_be_turned_off(
     ] {
         assert!(all.contains(&header.to_owned()), "{all:?}");
     }
-    assert!(all.iter().any(|h| h.starts_with("Permissions-Policy: camera=()")));
+    assert!(
+        all.iter()
+            .any(|h| h.starts_with("Permissions-Policy: camera=()"))
+    );
 
     // Every file the host serves gets exactly one Cache-Control: hashed CSS and JS for a year,
     // pages (and the service worker) revalidated.
@@ -262,7 +269,11 @@ fn host_headers_cover_every_file_once_under_the_base_path_and_can_be_turned_off(
         let hashed = path.starts_with("css/") || path.starts_with("js/");
         assert_eq!(immutable, hashed, "{url}: {}", caches[0]);
     }
-    let home = &rules.iter().find(|(p, _)| p == "/knee/").expect("no rule for the home page").1;
+    let home = &rules
+        .iter()
+        .find(|(p, _)| p == "/knee/")
+        .expect("no rule for the home page")
+        .1;
     assert_eq!(home, &["Cache-Control: public, max-age=0, must-revalidate"]);
     // A build-internal file never reaches a host rule, and _headers is not precached.
     assert!(!read(&public.join("_headers")).contains(".kneeguide"));

@@ -130,7 +130,10 @@ mod tests {
         assert!(!headers.contains("kneeguide-build"));
         assert!(!headers.contains("index.html\n"));
         // No path gets two Cache-Control rules: `/*` has none.
-        let star = headers.split("\n\n").find(|r| r.starts_with("/knee/*")).unwrap();
+        let star = headers
+            .split("\n\n")
+            .find(|r| r.starts_with("/knee/*"))
+            .unwrap();
         assert!(!star.contains("Cache-Control"), "{star}");
     }
 }
