@@ -173,6 +173,9 @@ sources:
     publisher: "TODO: who published it"
     # url: https://...
     accessed: {today}
+# Optional. The clinician who reviewed this page (date not in the future). Until it is set, the
+# page says plainly that no clinician has reviewed it.
+# reviewed_by: {{name: "Dr A. Example", role: "General practitioner", date: {today}}}
 # Required. The day a reviewer last checked this page against its sources; not in the future.
 last_reviewed: {today}
 # Required. When the page is due for its next review; after last_reviewed.

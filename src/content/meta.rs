@@ -158,6 +158,16 @@ pub struct Source {
     pub accessed: Option<Date>,
 }
 
+/// A clinician's review of a page: until a page records one, its disclaimer says that no
+/// clinician has reviewed it.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewedBy {
+    pub name: String,
+    pub role: String,
+    pub date: Date,
+}
+
 /// The source article the guide is based on has no public URL; every other source needs one.
 pub const SOURCE_WITHOUT_URL: &str = "source-article";
 
@@ -181,6 +191,9 @@ pub struct PlainMeta {
     pub next_review: Option<Date>,
     #[serde(default)]
     pub sources: Vec<Source>,
+    /// The clinician who reviewed the page, if one has.
+    #[serde(default)]
+    pub reviewed_by: Option<ReviewedBy>,
     #[serde(default)]
     pub draft: bool,
 }
@@ -222,6 +235,9 @@ pub struct CauseMeta {
     #[serde(default)]
     pub related: Vec<String>,
     pub sources: Vec<Source>,
+    /// The clinician who reviewed the page, if one has.
+    #[serde(default)]
+    pub reviewed_by: Option<ReviewedBy>,
     pub last_reviewed: Date,
     pub next_review: Date,
     #[serde(default)]
