@@ -120,7 +120,7 @@ pub fn load(options: &BuildOptions) -> Result<Site, Diagnostics> {
                 .and_then(triage::Tree::global)
                 .map(|value| vec![("tree", value)])
                 .unwrap_or_default();
-            render::set_global_context(&mut theme, &config, &content, extra);
+            render::set_global_context(&mut theme, &config, &content, tree.as_ref(), extra);
             Ok(Site {
                 config,
                 content,

@@ -1,11 +1,17 @@
 //! The default theme on the real site: builds the repository's own site.yaml, content/ and
 //! themes/ in memory and checks the HTML every page gets (structure, accessibility hooks, CSP
-//! safety, metadata, page weight) and what every cause page must show.
+//! safety, metadata, page weight) and what every cause page must show. Behaviours the real guide
+//! does not show (a clinician's review, a badge raised by the tree) are checked on the fixture
+//! site in tests/fixtures/theme/, rendered with the same theme.
+
+mod common;
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::OnceLock;
 
 use kneeguide::content::Meta;
+use kneeguide::content::meta::{Date, Urgency};
+use kneeguide::diagnostics::Diagnostics;
 use kneeguide::output::MemorySink;
 use kneeguide::{BuildOptions, Site};
 
@@ -145,6 +151,86 @@ fn json_ld(html: &str) -> Vec<serde_json::Value> {
                 .unwrap_or_else(|e| panic!("JSON-LD does not parse: {e}\n{}", &body[..end]))
         })
         .collect()
+}
+
+/// The wording of the disclaimer on a page no clinician has reviewed.
+const NOT_REVIEWED: &str = "No doctor or other clinician has reviewed this page.";
+
+/// The `<aside class="disclaimer">` of a page, unescaped.
+fn disclaimer(html: &str) -> String {
+    let start = html
+        .find("<aside class=\"disclaimer\"")
+        .expect("a disclaimer");
+    let end = html[start..].find("</aside>").expect("the disclaimer ends") + start;
+    unescape(&html[start..end])
+}
+
+/// The badge level right after the link to `url` (the cause list's item).
+fn badge_after(html: &str, link: &str) -> Option<String> {
+    let at = html.find(link)?;
+    let item_end = html[at..].find("</li>").map_or(html.len(), |e| e + at);
+    let item = &html[at..item_end];
+    let class = "urgency-badge urgency-badge--";
+    let start = item.find(class)? + class.len();
+    let end = item[start..].find('"')? + start;
+    Some(item[start..end].to_owned())
+}
+
+/// The badge under a cause page's h1.
+fn cause_page_badge(html: &str) -> String {
+    let meta = html.find("class=\"cause-meta\"").expect("cause-meta");
+    let class = "urgency-badge urgency-badge--";
+    let start = html[meta..].find(class).expect("a badge") + meta + class.len();
+    let end = html[start..].find('"').unwrap() + start;
+    html[start..end].to_owned()
+}
+
+/// The badge a cause must show: its floor, raised to the least urgent tree outcome naming it.
+fn expected_badge(site: &Site, cause_id: &str, min_urgency: Urgency) -> Urgency {
+    let tree_floor = site.tree.as_ref().and_then(|tree| {
+        tree.outcomes
+            .iter()
+            .filter(|o| o.causes.iter().any(|c| c.id == cause_id))
+            .map(|o| o.urgency)
+            .min()
+    });
+    tree_floor.map_or(min_urgency, |floor| floor.max(min_urgency))
+}
+
+/// The fixture site tests/fixtures/theme/site (with `overlay` copied on top) and the repository's
+/// own theme, built in memory on a pinned day.
+fn build_fixture(overlay: Option<&str>) -> Result<(Site, BTreeMap<String, Vec<u8>>), Diagnostics> {
+    let temp = tempfile::tempdir().unwrap();
+    let fixtures = common::fixture("theme");
+    common::copy_dir(&fixtures.join("site"), temp.path());
+    if let Some(overlay) = overlay {
+        common::copy_dir(&fixtures.join(overlay), temp.path());
+    }
+    common::copy_dir(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("themes"),
+        &temp.path().join("themes"),
+    );
+    let mut options = BuildOptions::new(temp.path());
+    options.today = Date::parse("2026-12-01");
+    let site = kneeguide::load(&options)?;
+    let sink = MemorySink::default();
+    kneeguide::render(&site, &sink)?;
+    Ok((site, sink.into_files()))
+}
+
+fn fixture() -> &'static (Site, BTreeMap<String, Vec<u8>>) {
+    static BUILT: OnceLock<(Site, BTreeMap<String, Vec<u8>>)> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        build_fixture(None).unwrap_or_else(|d| panic!("the theme fixture does not build:\n{d}"))
+    })
+}
+
+fn fixture_page(path: &str) -> &'static str {
+    let bytes = fixture()
+        .1
+        .get(path)
+        .unwrap_or_else(|| panic!("fixture: {path} was not written"));
+    std::str::from_utf8(bytes).unwrap()
 }
 
 fn cause_pages() -> Vec<(
@@ -380,6 +466,15 @@ fn content_pages_show_their_review_dates() {
             reviewed.contains(&format!("datetime=\"{last}\"")),
             "{path}: last reviewed {last} not shown"
         );
+        // The date is a check against sources, not a clinical review: it must say so.
+        assert!(
+            reviewed.contains("Last checked against sources:"),
+            "{path}: the date is not labelled as a check against sources"
+        );
+        assert!(
+            !html.contains("Page last reviewed"),
+            "{path}: `Page last reviewed` reads as a clinical review"
+        );
         if let Some(next) = next {
             assert!(
                 reviewed.contains(&format!("datetime=\"{next}\"")),
@@ -468,31 +563,45 @@ fn cause_pages_show_summary_symptoms_care_cards_and_sources() {
             if *level == "urgent" {
                 assert!(card.contains(&config.urgent_help), "{path}: urgent card");
                 if let Some(number) = &config.urgent_number {
+                    let region = config
+                        .urgent_number_region
+                        .as_ref()
+                        .map(|r| format!(" (in {r})"))
+                        .unwrap_or_default();
                     assert!(
-                        card.contains(&format!(">{number}</a>")),
-                        "{path}: urgent number"
+                        card.contains(&format!(">{number}</a>{region}")),
+                        "{path}: urgent number without where it works"
                     );
                 }
             }
             positions.push(at);
         }
-        let serious = matches!(
-            meta.min_urgency,
-            kneeguide::content::meta::Urgency::Emergency
-                | kneeguide::content::meta::Urgency::Urgent
-        );
+        // Most urgent first, all right after the summary: before the contents, the symptoms,
+        // the body and any self-care text, so dangerous look-alikes are seen first.
         let mut expected = positions.clone();
         expected.sort_unstable();
-        if !serious {
-            expected.reverse();
-        }
-        assert_eq!(positions, expected, "{path}: care cards in the wrong order");
-        if serious {
-            let symptoms_at = html.find("id=\"symptoms\"").unwrap();
-            assert!(
-                positions.iter().all(|&p| p < symptoms_at),
-                "{path}: serious cause without care cards before the symptoms"
-            );
+        assert_eq!(
+            positions, expected,
+            "{path}: care cards not most urgent first"
+        );
+        let summary_end = html.find("class=\"lead\"").expect("summary");
+        let first_card = positions[0];
+        assert!(
+            !html[summary_end..first_card].contains("<h2"),
+            "{path}: something with a heading comes between the summary and the care cards"
+        );
+        for later in [
+            "id=\"contents\"",
+            "id=\"symptoms\"",
+            "class=\"prose\"",
+            "id=\"self-care\"",
+        ] {
+            if let Some(at) = html.find(later) {
+                assert!(
+                    positions.iter().all(|&p| p < at),
+                    "{path}: a care card comes after {later}"
+                );
+            }
         }
 
         let sources = unescape(section(html, "sources").expect("sources section"));
@@ -531,7 +640,14 @@ fn cause_pages_have_medical_json_ld() {
         assert_eq!(ld["@type"], "MedicalWebPage", "{path}");
         assert_eq!(ld["url"], format!("{}{}", config.base_url, cause.url));
         assert_eq!(ld["inLanguage"], config.language.as_str());
-        assert_eq!(ld["lastReviewed"], meta.last_reviewed.to_string());
+        // lastReviewed claims a review for accuracy: only a recorded clinical review makes it.
+        match &meta.reviewed_by {
+            Some(review) => {
+                assert_eq!(ld["lastReviewed"], review.date.to_string(), "{path}");
+                assert_eq!(ld["reviewedBy"]["name"], review.name.as_str(), "{path}");
+            }
+            None => assert!(ld.get("lastReviewed").is_none(), "{path}: lastReviewed"),
+        }
         assert_eq!(ld["medicalAudience"]["audienceType"], "Patient");
         let about = &ld["about"];
         assert_eq!(about["@type"], "MedicalCondition", "{path}");
@@ -588,19 +704,71 @@ fn home_offers_the_decision_tree_first_and_lists_every_cause_with_its_badge() {
         emergency < start,
         "the emergency number comes before the tree"
     );
-    for (cause, meta) in cause_pages() {
+    for (cause, _) in cause_pages() {
         let link = format!("href=\"./{}\"", cause.url);
         let at = html
             .find(&link)
             .unwrap_or_else(|| panic!("home: no link to {}", cause.url));
         assert!(at > start, "causes come after the decision tree");
-        let badge = format!("urgency-badge urgency-badge--{}", meta.min_urgency);
         assert!(
-            html[at..].contains(&badge),
+            badge_after(html, &link).is_some(),
             "home: no badge for {}",
             cause.url
         );
     }
+}
+
+/// Point 7: a badge states the action that fits the page and the tree, never a lower one.
+#[test]
+fn badges_never_say_less_than_the_cause_or_the_tree() {
+    let site = &built().site;
+    let home = page("index.html");
+    for (cause, meta) in cause_pages() {
+        let expected = expected_badge(site, &cause.id, meta.min_urgency);
+        let path = format!("{}index.html", cause.url);
+        let link = format!("href=\"./{}\"", cause.url);
+        assert_eq!(
+            badge_after(home, &link).as_deref(),
+            Some(expected.as_str()),
+            "home: badge of {}",
+            cause.id
+        );
+        assert_eq!(
+            cause_page_badge(page(&path)),
+            expected.as_str(),
+            "{path}: badge"
+        );
+    }
+}
+
+#[test]
+fn badges_are_raised_by_the_least_urgent_tree_outcome_naming_the_cause() {
+    let (_, files) = fixture();
+    let home = fixture_page("index.html");
+    // cyst: self_care floor, named by o-cyst (routine) and o-clot (urgent) -> See a doctor.
+    // clot: urgent floor, named by o-emergency and o-clot -> Same day.
+    // sprain, growing: named only by self-care outcomes -> Self-care.
+    for (id, level, words) in [
+        ("cyst", "routine", "See a doctor"),
+        ("clot", "urgent", "Same day"),
+        ("sprain", "self_care", "Self-care"),
+        ("growing", "self_care", "Self-care"),
+    ] {
+        let link = format!("href=\"./causes/{id}/\"");
+        assert_eq!(
+            badge_after(home, &link).as_deref(),
+            Some(level),
+            "home: {id}"
+        );
+        let cause = fixture_page(&format!("causes/{id}/index.html"));
+        assert_eq!(cause_page_badge(cause), level, "{id}");
+        let meta = &cause[cause.find("class=\"cause-meta\"").unwrap()..];
+        assert!(
+            meta[..meta.find("</p>").unwrap()].contains(words),
+            "{id}: badge does not say {words}"
+        );
+    }
+    assert!(files.contains_key("causes/cyst/index.html"));
 }
 
 #[test]
@@ -623,4 +791,153 @@ fn every_page_weighs_less_than_40_kb_with_its_css_and_js() {
             "{path}: {weight} bytes of HTML, CSS and JS"
         );
     }
+}
+
+/// Point 9: until a clinician's review is recorded, every page says plainly that there was none.
+#[test]
+fn disclaimer_says_no_clinician_reviewed_the_page_unless_one_is_recorded() {
+    let content = &built().site.content;
+    for (path, html) in pages() {
+        let text = disclaimer(html);
+        let page = content
+            .pages
+            .iter()
+            .find(|p| format!("{}index.html", p.url) == path);
+        let reviewed_by = page.and_then(|p| match &p.meta {
+            Meta::Home(m) | Meta::Plain(m) => m.reviewed_by.as_ref(),
+            Meta::Cause(m) => m.reviewed_by.as_ref(),
+            Meta::Tree(_) => None,
+        });
+        match reviewed_by {
+            Some(review) => assert!(text.contains(&review.name), "{path}: reviewer"),
+            None => assert!(
+                text.contains(NOT_REVIEWED) || text.contains("Reviewed by "),
+                "{path}: the disclaimer does not say whether a clinician reviewed the page: {text}"
+            ),
+        }
+    }
+    // The fixture has pages with and without a review.
+    for path in [
+        "first-aid/index.html",
+        "causes/sprain/index.html",
+        "404.html",
+    ] {
+        let text = disclaimer(fixture_page(path));
+        assert!(text.contains(NOT_REVIEWED), "fixture {path}: {text}");
+        assert!(!text.contains("Reviewed by"), "fixture {path}");
+    }
+    for (path, who) in [
+        (
+            "about/index.html",
+            "Reviewed by Dr A. Example, General practitioner, on <time datetime=\"2026-02-03\">3 February 2026</time>.",
+        ),
+        (
+            "causes/cyst/index.html",
+            "Reviewed by Dr B. Example, Orthopaedic surgeon, on <time datetime=\"2026-03-04\">4 March 2026</time>.",
+        ),
+    ] {
+        let html = fixture_page(path);
+        let text = disclaimer(html);
+        assert!(text.contains(who), "fixture {path}: {text}");
+        assert!(!text.contains(NOT_REVIEWED), "fixture {path}");
+        let ld = &json_ld(html)[0];
+        assert_eq!(ld["reviewedBy"]["@type"], "Person", "fixture {path}");
+        assert!(ld["lastReviewed"].is_string(), "fixture {path}");
+    }
+    let ld = &json_ld(fixture_page("first-aid/index.html"))[0];
+    assert!(ld.get("lastReviewed").is_none() && ld.get("reviewedBy").is_none());
+}
+
+#[test]
+fn a_review_dated_after_today_or_naming_nobody_is_a_located_error() {
+    let Err(diagnostics) = build_fixture(Some("future-review")) else {
+        panic!("a review dated tomorrow builds");
+    };
+    let found: Vec<(&str, String)> = diagnostics
+        .iter()
+        .map(|d| {
+            let at = d.location.as_ref().map_or(String::new(), |l| {
+                format!("{}:{}:{}", l.file.display(), l.line, l.column)
+            });
+            (d.code, format!("{at} {}", d.message))
+        })
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            (
+                "E052",
+                "content/causes/cyst.md:13:44 reviewed_by role is empty".to_owned()
+            ),
+            (
+                "E051",
+                "content/causes/cyst.md:13:54 reviewed_by date 2026-12-02 is in the future (today is 2026-12-01)"
+                    .to_owned()
+            ),
+        ]
+    );
+}
+
+/// Point 9: 116117 works in Germany only; wherever the theme prints it, it says so.
+#[test]
+fn the_urgent_number_is_shown_with_where_it_works() {
+    let config = &built().site.config;
+    let (Some(number), Some(region)) = (&config.urgent_number, &config.urgent_number_region) else {
+        panic!("site.yaml sets urgent_number and urgent_number_region");
+    };
+    let link = format!(">{number}</a>");
+    for (path, html) in pages() {
+        for (at, _) in html.match_indices(&format!("href=\"tel:{number}\"")) {
+            let after = &html[at..];
+            let end = after.find(&link).expect("the link closes") + link.len();
+            assert!(
+                after[end..].starts_with(&format!(" (in {region})")),
+                "{path}: {number} without `(in {region})`"
+            );
+        }
+    }
+}
+
+/// Service names are written once in site.yaml and filled into every text.
+#[test]
+fn service_names_fill_their_placeholders_in_bodies_and_tree_texts() {
+    let home = unescape(fixture_page("index.html"));
+    assert!(home.contains("go to the emergency department (in Germany the Notaufnahme)."));
+    assert!(
+        home.contains(
+            "needs\na children's emergency department (in Germany the Kinder-Notaufnahme)."
+        )
+    );
+    let hot_knee = unescape(fixture_page("decision-tree/outcome/o-hot-knee/index.html"));
+    assert!(hot_knee.contains(
+        "Go to a children's emergency department (in Germany the Kinder-Notaufnahme) now"
+    ));
+    let sprain = unescape(fixture_page("decision-tree/outcome/o-sprain/index.html"));
+    assert!(sprain.contains("go to the emergency department (in Germany the Notaufnahme)."));
+}
+
+/// Point 9: pages that have sources list them (the about page says every page does).
+#[test]
+fn home_and_tree_pages_list_their_sources_when_they_have_any() {
+    for content_page in &built().site.content.pages {
+        let sources = match &content_page.meta {
+            Meta::Home(m) | Meta::Plain(m) => &m.sources,
+            Meta::Cause(m) => &m.sources,
+            Meta::Tree(_) => continue,
+        };
+        let path = format!("{}index.html", content_page.url);
+        let html = page(&path);
+        for source in sources {
+            assert!(
+                section(html, "sources").is_some_and(|s| unescape(s).contains(&source.title)),
+                "{path}: source `{}` not listed",
+                source.title
+            );
+        }
+    }
+    let home = fixture_page("index.html");
+    let sources = section(home, "sources").expect("fixture home: a sources section");
+    assert!(sources.contains("href=\"https://www.nhs.uk/conditions/knee-pain/\""));
+    // A page without sources has no empty Sources heading.
+    assert!(section(fixture_page("first-aid/index.html"), "sources").is_none());
 }

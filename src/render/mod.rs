@@ -7,7 +7,8 @@ mod theme;
 
 use context::page_context;
 pub use context::{
-    PageSummary, UrgencyInfo, group_label, root_prefix, set_global_context, urgency_info,
+    PageSummary, UrgencyInfo, cause_badge, group_label, root_prefix, set_global_context,
+    urgency_info,
 };
 pub use sitemap::{robots, sitemap};
 pub use theme::{
