@@ -76,6 +76,7 @@ pub fn run(
                     today,
                     diagnostics,
                 );
+                check_sources(page, &tree.sources, false, diagnostics);
             }
         }
     }

@@ -105,7 +105,7 @@ fn check_case(case: &str, expected: &[Expect]) {
 fn e001_unknown_field_with_a_suggestion() {
     check_case(
         "e001-unknown-field",
-        &[expect("E001", &["unknown field `notes`"], (TREE, 63, 5))],
+        &[expect("E001", &["unknown field `notes`"], (TREE, 64, 5))],
     );
     let found = failures("e001-unknown-field");
     assert_eq!(found[0].help.as_deref(), Some("did you mean `note`?"));
@@ -120,9 +120,9 @@ fn e002_duplicate_ids() {
                 "E002",
                 &[
                     "duplicate id `o-cyst`",
-                    "first defined at content/decision-tree.md:58:9",
+                    "first defined at content/decision-tree.md:59:9",
                 ],
-                (TREE, 63, 9),
+                (TREE, 65, 9),
             ),
             expect(
                 "E002",
@@ -142,7 +142,7 @@ fn e003_references_that_do_not_resolve_with_did_you_mean() {
             expect(
                 "E003",
                 &["cause `sprian`", "does not exist"],
-                (TREE, 65, 14),
+                (TREE, 67, 14),
             ),
             expect(
                 "E003",
@@ -170,7 +170,7 @@ fn e004_words_outside_the_closed_vocabularies() {
         &[expect(
             "E004",
             &["unknown variant `soon`", "emergency"],
-            (TREE, 59, 14),
+            (TREE, 60, 14),
         )],
     );
 }
@@ -280,7 +280,7 @@ fn e010_an_outcome_is_at_least_as_urgent_as_its_causes() {
         &[expect(
             "E010",
             &["outcome `o-cyst` (routine) names cause `clot` whose min_urgency is urgent"],
-            (TREE, 60, 20),
+            (TREE, 61, 20),
         )],
     );
 }
@@ -296,12 +296,12 @@ fn e011_no_causes_only_when_urgent_and_with_a_note() {
                     "outcome `o-sprain` (self_care) names no causes",
                     "only urgent or emergency",
                 ],
-                (TREE, 65, 13),
+                (TREE, 67, 13),
             ),
             expect(
                 "E011",
                 &["outcome `o-hot-knee` has no causes; add a note"],
-                (TREE, 71, 13),
+                (TREE, 74, 13),
             ),
         ],
     );
@@ -317,7 +317,7 @@ fn e011_an_outcome_without_causes_must_have_something_to_link() {
                 "outcome `o-hot-knee` has no causes",
                 "on path no/child/fever no other answer names a cause",
             ],
-            (TREE, 69, 13),
+            (TREE, 72, 13),
         )],
     );
 }
@@ -398,16 +398,104 @@ fn e013_audience_of_questions_and_causes() {
                 &[
                     "outcome `o-growing` names cause `sprain` (adult only) on child path no/child/none",
                 ],
-                (TREE, 77, 23),
+                (TREE, 81, 23),
             ),
             expect(
                 "E013",
                 &[
                     "outcome `o-sprain` names cause `sprain` (adult only) on child path no/child/other/twist",
                 ],
-                (TREE, 66, 14),
+                (TREE, 68, 14),
             ),
         ],
+    );
+}
+
+#[test]
+fn e040_outcomes_below_emergency_need_a_safety_net() {
+    check_case(
+        "e040-safety-net",
+        &[
+            // No `safety_net` at all: located at the outcome.
+            expect(
+                "E040",
+                &["outcome `o-clot` (urgent) has no `safety_net.emergency`"],
+                (TREE, 53, 5),
+            ),
+            // A net without its `urgent` list: located at the net.
+            expect(
+                "E040",
+                &["outcome `o-sprain` (self_care) has no `safety_net.urgent`"],
+                (TREE, 69, 17),
+            ),
+        ],
+    );
+}
+
+#[test]
+fn safety_nets_and_linked_pages_are_rendered_and_in_tree_json() {
+    let temp = site("_shared");
+    let tree = temp.path().join(TREE);
+    let text = std::fs::read_to_string(&tree).unwrap();
+    let body = "    body: \"About the lump.\"\n";
+    let linked = text.replace(body, &format!("{body}    pages: [causes/sprain.md]\n"));
+    let linked = linked.replacen(
+        "breathing suddenly becomes hard\"], urgent",
+        "you cannot breathe; call {emergency_number}\"], urgent",
+        1,
+    );
+    std::fs::write(&tree, &linked).unwrap();
+    let loaded = load_ok(temp.path());
+    let files = render(&loaded);
+    let lump = &files["decision-tree/no/adult/none/lump/index.html"];
+    assert!(
+        lump.contains("Call 112 now if: you cannot breathe; call 112</p>"),
+        "placeholders are filled in safety nets: {lump}"
+    );
+    assert!(
+        lump.contains("Get medical help today if: the calf becomes swollen and red</p>"),
+        "{lump}"
+    );
+    assert!(
+        lump.contains(r#"class="read-next" href="../../../../../causes/sprain/">Sprain</a>"#),
+        "{lump}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&files["decision-tree/tree.json"]).unwrap();
+    let cyst = json["outcomes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["id"] == "o-cyst")
+        .unwrap();
+    assert_eq!(
+        cyst["pages"],
+        serde_json::json!([{"title": "Sprain", "url": "causes/sprain/"}])
+    );
+    assert_eq!(
+        cyst["safety_net"]["urgent"],
+        serde_json::json!(["the calf becomes swollen and red"])
+    );
+
+    // A page that does not exist is a located error with the nearest path as a hint.
+    std::fs::write(
+        &tree,
+        linked.replace("causes/sprain.md", "causes/sprian.md"),
+    )
+    .unwrap();
+    let found: Vec<Diagnostic> = match kneeguide::load(&options(temp.path())) {
+        Ok(_) => panic!("expected E003"),
+        Err(d) => d.into_iter().collect(),
+    };
+    assert!(
+        found.iter().any(|d| d.code == "E003"
+            && d.message
+                .contains("links page `causes/sprian.md`, which does not exist")
+            && d.help.as_deref() == Some("did you mean `causes/sprain.md`?")
+            && d.location
+                .as_ref()
+                .is_some_and(|l| (l.line, l.column) == (64, 13))),
+        "{}",
+        shown(&found)
     );
 }
 
@@ -471,7 +559,7 @@ fn the_cli_exits_non_zero_and_prints_every_located_error() {
         "{stderr}"
     );
     assert!(
-        stderr.contains("--> content/decision-tree.md:71:13"),
+        stderr.contains("--> content/decision-tree.md:74:13"),
         "{stderr}"
     );
 }

@@ -158,6 +158,17 @@ pub struct Source {
     pub accessed: Option<Date>,
 }
 
+/// Who checked a page clinically, and when: `reviewed_by: {name: "Dr A. Example", role: "General
+/// practitioner", date: 2026-12-01}`. Until a page has one, it says plainly that no clinician has
+/// reviewed it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewedBy {
+    pub name: String,
+    pub role: String,
+    pub date: Date,
+}
+
 /// The source article the guide is based on has no public URL; every other source needs one.
 pub const SOURCE_WITHOUT_URL: &str = "source-article";
 

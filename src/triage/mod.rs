@@ -94,6 +94,17 @@ pub struct Outcome {
     /// Whether `see_also` was written by the author (else it is derived for cause-less outcomes).
     #[serde(skip)]
     pub see_also_explicit: bool,
+    /// When to get help sooner than the outcome says, placeholders filled.
+    pub safety_net: model::SafetyNet,
+    /// Guide pages to read next.
+    pub pages: Vec<PageLink>,
+}
+
+/// A guide page an outcome links: its title and root-relative URL.
+#[derive(Debug, Clone, Serialize)]
+pub struct PageLink {
+    pub title: String,
+    pub url: String,
 }
 
 /// A cause as the tree shows it, taken from the cause's own page.
