@@ -22,6 +22,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::graph::{self, Edge, Graph, Node, Step};
 use super::model::{Phase, SafetyNet, TreeMeta};
+use super::positions::Positions;
 use super::{
     Answer, CauseRef, Outcome, PAGE_BUDGET, PAGE_LIMIT, PageLink, Question, RESERVED_IDS, Tree,
 };
@@ -36,7 +37,7 @@ use crate::placeholders::{self as text, PlaceholderError};
 const MAX_ITEMS: usize = 6;
 
 struct Checker<'a> {
-    page: &'a Page,
+    positions: &'a Positions,
     meta: &'a TreeMeta,
     content: &'a Content,
     config: &'a SiteConfig,
@@ -101,7 +102,7 @@ fn with_article(urgency: Urgency) -> String {
 
 impl<'a> Checker<'a> {
     fn at(&self, keys: &[Key]) -> Location {
-        self.page.locate(keys)
+        self.positions.locate(keys)
     }
 
     fn error(&mut self, code: &'static str, message: String, at: Location, help: Option<String>) {
@@ -194,12 +195,13 @@ impl<'a> Checker<'a> {
 pub(super) fn run(
     page: &Page,
     meta: &TreeMeta,
+    positions: &Positions,
     content: &Content,
     config: &SiteConfig,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<Tree> {
     let mut c = Checker {
-        page,
+        positions,
         meta,
         content,
         config,
