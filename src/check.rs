@@ -80,6 +80,8 @@ pub fn run(
                     today,
                     diagnostics,
                 );
+                check_sources(page, &tree.sources, false, diagnostics);
+                check_reviewed_by(page, tree.reviewed_by.as_ref(), today, diagnostics);
             }
         }
     }

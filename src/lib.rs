@@ -108,7 +108,7 @@ pub fn load(options: &BuildOptions) -> Result<Site, Diagnostics> {
     }
     let tree = config
         .as_ref()
-        .and_then(|config| triage::compile(&content, config, &mut found));
+        .and_then(|config| triage::compile(&content, config, &options.root, &mut found));
 
     let mut diagnostics = Diagnostics::new();
     diagnostics.extend(found);

@@ -803,17 +803,25 @@ fn disclaimer_says_no_clinician_reviewed_the_page_unless_one_is_recorded() {
             .pages
             .iter()
             .find(|p| format!("{}index.html", p.url) == path);
-        let reviewed_by = page.and_then(|p| match &p.meta {
-            Meta::Home(m) | Meta::Plain(m) => m.reviewed_by.as_ref(),
-            Meta::Cause(m) => m.reviewed_by.as_ref(),
-            Meta::Tree(_) => None,
-        });
+        let tree_review = content.tree().and_then(|(_, m)| m.reviewed_by.as_ref());
+        let reviewed_by = match page {
+            Some(p) => match &p.meta {
+                Meta::Home(m) | Meta::Plain(m) => m.reviewed_by.as_ref(),
+                Meta::Cause(m) => m.reviewed_by.as_ref(),
+                Meta::Tree(m) => m.reviewed_by.as_ref(),
+            },
+            None if path.starts_with("decision-tree/") => tree_review,
+            None => None,
+        };
         match reviewed_by {
             Some(review) => assert!(text.contains(&review.name), "{path}: reviewer"),
-            None => assert!(
-                text.contains(NOT_REVIEWED) || text.contains("Reviewed by "),
-                "{path}: the disclaimer does not say whether a clinician reviewed the page: {text}"
-            ),
+            None => {
+                assert!(
+                    text.contains(NOT_REVIEWED),
+                    "{path}: the disclaimer does not say that no clinician reviewed the page: {text}"
+                );
+                assert!(!text.contains("Reviewed by"), "{path}");
+            }
         }
     }
     // The fixture has pages with and without a review.
@@ -855,6 +863,7 @@ fn a_review_dated_after_today_or_naming_nobody_is_a_located_error() {
     };
     let found: Vec<(&str, String)> = diagnostics
         .iter()
+        .filter(|d| d.severity == kneeguide::diagnostics::Severity::Error)
         .map(|d| {
             let at = d.location.as_ref().map_or(String::new(), |l| {
                 format!("{}:{}:{}", l.file.display(), l.line, l.column)
@@ -923,7 +932,7 @@ fn home_and_tree_pages_list_their_sources_when_they_have_any() {
         let sources = match &content_page.meta {
             Meta::Home(m) | Meta::Plain(m) => &m.sources,
             Meta::Cause(m) => &m.sources,
-            Meta::Tree(_) => continue,
+            Meta::Tree(m) => &m.sources,
         };
         let path = format!("{}index.html", content_page.url);
         let html = page(&path);
@@ -935,9 +944,138 @@ fn home_and_tree_pages_list_their_sources_when_they_have_any() {
             );
         }
     }
+    // The tree's step pages list the tree's sources.
+    if let Some((_, tree)) = built().site.content.tree() {
+        for (path, html) in pages() {
+            if path.starts_with("decision-tree/") {
+                for source in &tree.sources {
+                    assert!(
+                        section(html, "sources")
+                            .is_some_and(|s| unescape(s).contains(&source.title)),
+                        "{path}: the tree's source `{}` not listed",
+                        source.title
+                    );
+                }
+            }
+        }
+    }
     let home = fixture_page("index.html");
     let sources = section(home, "sources").expect("fixture home: a sources section");
     assert!(sources.contains("href=\"https://www.nhs.uk/conditions/knee-pain/\""));
     // A page without sources has no empty Sources heading.
     assert!(section(fixture_page("first-aid/index.html"), "sources").is_none());
+}
+
+/// The `<section class="care-card ...">` elements of `html` in order: (level, text).
+fn care_cards(html: &str) -> Vec<(String, String)> {
+    let class = "<section class=\"care-card care-card--";
+    html.match_indices(class)
+        .map(|(at, _)| {
+            let level_start = at + class.len();
+            let level_end = html[level_start..].find('"').unwrap() + level_start;
+            let end = html[at..].find("</section>").unwrap() + at;
+            (
+                html[level_start..level_end].to_owned(),
+                unescape(&html[at..end]),
+            )
+        })
+        .collect()
+}
+
+/// Point 5 and 6: every tree outcome is the shared care card, followed by its safety net in the
+/// same cards as on cause pages (hidden prefix, tel: button, "Do not drive yourself").
+#[test]
+fn outcome_pages_show_their_safety_net_in_the_cause_pages_cards() {
+    let site = &built().site;
+    let tree = site.tree.as_ref().expect("the guide has a decision tree");
+    let config = &site.config;
+    for (index, outcome) in tree.outcomes.iter().enumerate() {
+        let path = format!("{}index.html", tree.outcome_url(index));
+        let Some(bytes) = built().files.get(&path) else {
+            continue; // an outcome no path reaches has no page (and is an error elsewhere)
+        };
+        let html = std::str::from_utf8(bytes).unwrap();
+        let cards = care_cards(html);
+        let (level, main) = &cards[0];
+        assert_eq!(level, outcome.urgency.as_str(), "{path}: the result card");
+        assert!(main.contains("id=\"dt-result\""), "{path}: the h1 card");
+        assert!(main.contains(&outcome.heading), "{path}: heading");
+        let mut expected = Vec::new();
+        if !outcome.safety_net.emergency.is_empty() {
+            expected.push(("emergency", &outcome.safety_net.emergency));
+        }
+        if !outcome.safety_net.urgent.is_empty() {
+            expected.push(("urgent", &outcome.safety_net.urgent));
+        }
+        assert_eq!(
+            cards.len(),
+            1 + expected.len(),
+            "{path}: one card for the result and one per safety-net list"
+        );
+        for ((level, lines), (found_level, card)) in expected.iter().zip(&cards[1..]) {
+            assert_eq!(level, found_level, "{path}: safety-net cards in order");
+            for line in lines.iter() {
+                assert!(card.contains(line.as_str()), "{path}: `{line}`");
+            }
+            if *level == "emergency" {
+                assert!(card.contains("<span class=\"visually-hidden\">Emergency: </span>"));
+                assert!(card.contains(&format!("Call {} now if:", config.emergency_number)));
+                assert!(card.contains("Do not drive yourself"), "{path}");
+                assert!(card.contains("class=\"button button--emergency\" href=\"tel:"));
+            } else {
+                assert!(card.contains("<span class=\"visually-hidden\">Urgent advice: </span>"));
+                assert!(card.contains("Get medical help today if:"), "{path}");
+                assert!(card.contains(&config.urgent_help), "{path}");
+            }
+        }
+        for link in &outcome.pages {
+            assert!(
+                html.contains(&format!("href=\"../../../{}\"", link.url)),
+                "{path}: no link to {}",
+                link.url
+            );
+        }
+    }
+}
+
+#[test]
+fn fixture_outcome_pages_have_safety_nets_links_sources_and_the_trees_review() {
+    let html = fixture_page("decision-tree/no/adult/none/twist/index.html");
+    let cards = care_cards(html);
+    let levels: Vec<&str> = cards.iter().map(|(l, _)| l.as_str()).collect();
+    assert_eq!(levels, ["self_care", "emergency", "urgent"]);
+    assert!(cards[1].1.contains("the leg looks bent or out of shape"));
+    assert!(
+        cards[2]
+            .1
+            .contains("the calf swells up after resting the leg")
+    );
+    // The urgent card is word for word the cause page's: compare the parts after the list.
+    let cyst = care_cards(fixture_page("causes/cyst/index.html"));
+    let tail = |card: &str| card[card.find("</ul>").unwrap()..].to_owned();
+    assert_eq!(
+        tail(&cards[1].1),
+        tail(&cyst[0].1),
+        "emergency card drifted"
+    );
+    assert_eq!(tail(&cards[2].1), tail(&cyst[1].1), "urgent card drifted");
+    // Read next: the outcome's pages.
+    let read_next = section(html, "dt-read-next").expect("a Read next section");
+    assert!(read_next.contains("href=\"../../../../../first-aid/\""));
+    assert!(read_next.contains(">First aid</a>"));
+    // The tree's sources and reviewer on every step page.
+    for path in [
+        "decision-tree/index.html",
+        "decision-tree/start/index.html",
+        "decision-tree/no/adult/none/twist/index.html",
+        "decision-tree/outcome/o-sprain/index.html",
+    ] {
+        let html = fixture_page(path);
+        let sources = section(html, "sources").unwrap_or_else(|| panic!("{path}: no sources"));
+        assert!(sources.contains("Deep vein thrombosis"), "{path}");
+        assert!(
+            disclaimer(html).contains("Reviewed by Dr C. Example, Emergency physician"),
+            "{path}: the tree's reviewer"
+        );
+    }
 }

@@ -158,9 +158,10 @@ pub struct Source {
     pub accessed: Option<Date>,
 }
 
-/// A clinician's review of a page: until a page records one, its disclaimer says that no
-/// clinician has reviewed it.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+/// Who checked a page clinically, and when: `reviewed_by: {name: "Dr A. Example", role: "General
+/// practitioner", date: 2026-12-01}`. Until a page has one, it says plainly that no clinician has
+/// reviewed it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReviewedBy {
     pub name: String,

@@ -178,6 +178,11 @@ pub fn set_global_context(
         })
         .collect();
     global.insert("cause_groups", &groups);
+    // The tree's step pages are not content pages: they show the tree's sources and review.
+    if let Some((_, tree_meta)) = content.tree() {
+        global.insert("tree_sources", &tree_meta.sources);
+        global.insert("tree_reviewed_by", &tree_meta.reviewed_by);
+    }
     global.insert("urgency", &urgency_info(config));
     global.insert("assets", &theme.assets);
     global.insert(
