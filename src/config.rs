@@ -190,6 +190,57 @@ mod tests {
         }
     }
 
+    fn load_text(text: &str) -> Result<SiteConfig, Vec<Diagnostic>> {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(CONFIG_FILE), text).unwrap();
+        load(dir.path(), None)
+    }
+
+    const MINIMAL: &str = "title: T\ndescription: D\nlanguage: en\nbase_url: https://example.org/\n\
+                           emergency_number: \"112\"\nurgent_help: your doctor\n";
+
+    #[test]
+    fn service_names_and_the_region_are_read() {
+        let config = load_text(&format!(
+            "{MINIMAL}urgent_number: \"116117\"\nurgent_number_region: Germany\n\
+             emergency_department: the emergency department\n\
+             children_emergency_department: a children's emergency department\n"
+        ))
+        .unwrap();
+        assert_eq!(config.urgent_number_region.as_deref(), Some("Germany"));
+        assert_eq!(
+            config.children_emergency_department.as_deref(),
+            Some("a children's emergency department")
+        );
+    }
+
+    #[test]
+    fn an_empty_service_name_or_a_region_without_a_number_is_a_located_error() {
+        let errors = load_text(&format!(
+            "{MINIMAL}emergency_department: \"\"\nurgent_number_region: Germany\n"
+        ))
+        .unwrap_err();
+        let found: Vec<(&str, usize, usize, &str)> = errors
+            .iter()
+            .map(|d| {
+                let at = d.location.as_ref().unwrap();
+                (d.code, at.line, at.column, d.message.as_str())
+            })
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("E050", 7, 23, "`emergency_department` is empty"),
+                (
+                    "E050",
+                    8,
+                    23,
+                    "`urgent_number_region` is set but `urgent_number` is not"
+                ),
+            ]
+        );
+    }
+
     #[test]
     fn base_path_is_the_path_of_the_base_url() {
         assert_eq!(config("https://example.org/").base_path(), "/");
