@@ -1079,3 +1079,33 @@ fn fixture_outcome_pages_have_safety_nets_links_sources_and_the_trees_review() {
         );
     }
 }
+
+/// A cause page shows one set of answers per tree result that names it, not every path: the page
+/// must not grow with the tree.
+#[test]
+fn cause_pages_show_one_path_per_tree_result() {
+    let tree = built()
+        .site
+        .tree
+        .as_ref()
+        .expect("the guide has a decision tree");
+    for (cause, _) in cause_pages() {
+        let html = page(&format!("{}index.html", cause.url));
+        let Some(section) = section(html, "decision-tree") else {
+            continue;
+        };
+        let results = tree
+            .outcomes
+            .iter()
+            .filter(|o| o.causes.iter().any(|c| c.id == cause.id))
+            .count();
+        let shown = section
+            .matches("See this result in the decision tree")
+            .count();
+        assert!(
+            shown <= results,
+            "{}: {shown} paths shown for {results} results",
+            cause.id
+        );
+    }
+}
