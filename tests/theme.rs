@@ -1059,6 +1059,18 @@ fn fixture_outcome_pages_have_safety_nets_links_sources_and_the_trees_review() {
         "emergency card drifted"
     );
     assert_eq!(tail(&cards[2].1), tail(&cyst[1].1), "urgent card drifted");
+    // An urgent result offers the urgent number only when its text sends the reader to that
+    // service, never under "go to the emergency department".
+    let clot = care_cards(fixture_page("decision-tree/outcome/o-clot/index.html"));
+    assert!(clot[0].1.contains("Contact your doctor today."));
+    assert!(
+        clot[0].1.contains(
+            "You can call <a href=\"tel:116117\" data-dt-ignore>116117</a> (in Germany)."
+        )
+    );
+    let hot_knee = care_cards(fixture_page("decision-tree/outcome/o-hot-knee/index.html"));
+    assert!(hot_knee[0].1.contains("children's emergency department"));
+    assert!(!hot_knee[0].1.contains("tel:116117"), "{}", hot_knee[0].1);
     // Read next: the outcome's pages.
     let read_next = section(html, "dt-read-next").expect("a Read next section");
     assert!(read_next.contains("href=\"../../../../../first-aid/\""));
