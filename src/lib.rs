@@ -55,6 +55,8 @@ pub struct BuildOptions {
     /// Write the theme's service worker (offline reading). `serve` turns it off: a preview that
     /// a worker serves from its cache would hide the edits it exists to show.
     pub service_worker: bool,
+    /// `build --deny-warnings`: any warning fails the build, and nothing is written.
+    pub deny_warnings: bool,
 }
 
 impl BuildOptions {
@@ -65,6 +67,7 @@ impl BuildOptions {
             drafts: false,
             today: None,
             service_worker: true,
+            deny_warnings: false,
         }
     }
 }
@@ -114,7 +117,7 @@ pub fn load(options: &BuildOptions) -> Result<Site, Diagnostics> {
     }
     let tree = config
         .as_ref()
-        .and_then(|config| triage::compile(&content, config, &mut found));
+        .and_then(|config| triage::compile(&content, config, &options.root, &mut found));
 
     let mut diagnostics = Diagnostics::new();
     diagnostics.extend(found);
@@ -126,7 +129,7 @@ pub fn load(options: &BuildOptions) -> Result<Site, Diagnostics> {
                 .and_then(triage::Tree::global)
                 .map(|value| vec![("tree", value)])
                 .unwrap_or_default();
-            render::set_global_context(&mut theme, &config, &content, extra);
+            render::set_global_context(&mut theme, &config, &content, tree.as_ref(), extra);
             Ok(Site {
                 config,
                 content,
@@ -287,6 +290,38 @@ fn last_reviewed(meta: &Meta) -> Option<Date> {
     }
 }
 
+/// `kneeguide check --cases`: the safety cases' report of the site's decision tree. `Err` holds
+/// every diagnostic when the report cannot be made (no tree, or the tree itself has errors).
+pub fn case_report(options: &BuildOptions) -> Result<triage::cases::Report, Diagnostics> {
+    let mut found = Vec::new();
+    let config = config::load(&options.root, options.base_url.as_deref());
+    let content = content::load(&options.root, options.drafts, &mut found);
+    let report = match &config {
+        Ok(config) => triage::compile_with_cases(&content, config, &options.root, &mut found).1,
+        Err(errors) => {
+            found.extend(errors.iter().cloned());
+            None
+        }
+    };
+    match report {
+        Some(report) => Ok(report),
+        None => {
+            if content.tree().is_none() && !found.iter().any(Diagnostic::is_error) {
+                found.push(Diagnostic::error(
+                    "E046",
+                    format!(
+                        "the site has no decision tree (content/{}), so it has no safety cases",
+                        content::TREE_FILE
+                    ),
+                ));
+            }
+            let mut diagnostics = Diagnostics::new();
+            diagnostics.extend(found);
+            Err(diagnostics.sorted())
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct BuildReport {
     pub pages: usize,
@@ -298,6 +333,9 @@ pub struct BuildReport {
 pub fn build(options: &BuildOptions, output: &Path) -> Result<BuildReport, Diagnostics> {
     let started = Instant::now();
     let site = load(options)?;
+    if options.deny_warnings && site.warnings.warning_count() > 0 {
+        return Err(site.warnings);
+    }
     let io_error = |error: std::io::Error| {
         let mut diagnostics = Diagnostics::new();
         diagnostics.push(Diagnostic::error(

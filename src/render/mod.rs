@@ -10,7 +10,8 @@ mod theme;
 
 use context::page_context;
 pub use context::{
-    PageSummary, UrgencyInfo, group_label, root_prefix, set_global_context, urgency_info,
+    PageSummary, UrgencyInfo, cause_badge, group_label, root_prefix, set_global_context,
+    urgency_info,
 };
 pub use headers::{CONTENT_SECURITY_POLICY, netlify_headers};
 pub use offline::{
