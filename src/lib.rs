@@ -52,6 +52,8 @@ pub struct BuildOptions {
     pub drafts: bool,
     /// The date review checks compare with; today unless a test pins it.
     pub today: Option<Date>,
+    /// `build --deny-warnings`: any warning fails the build, and nothing is written.
+    pub deny_warnings: bool,
 }
 
 impl BuildOptions {
@@ -61,6 +63,7 @@ impl BuildOptions {
             base_url: None,
             drafts: false,
             today: None,
+            deny_warnings: false,
         }
     }
 }
@@ -243,6 +246,38 @@ fn last_reviewed(meta: &Meta) -> Option<Date> {
     }
 }
 
+/// `kneeguide check --cases`: the safety cases' report of the site's decision tree. `Err` holds
+/// every diagnostic when the report cannot be made (no tree, or the tree itself has errors).
+pub fn case_report(options: &BuildOptions) -> Result<triage::cases::Report, Diagnostics> {
+    let mut found = Vec::new();
+    let config = config::load(&options.root, options.base_url.as_deref());
+    let content = content::load(&options.root, options.drafts, &mut found);
+    let report = match &config {
+        Ok(config) => triage::compile_with_cases(&content, config, &options.root, &mut found).1,
+        Err(errors) => {
+            found.extend(errors.iter().cloned());
+            None
+        }
+    };
+    match report {
+        Some(report) => Ok(report),
+        None => {
+            if content.tree().is_none() && !found.iter().any(Diagnostic::is_error) {
+                found.push(Diagnostic::error(
+                    "E046",
+                    format!(
+                        "the site has no decision tree (content/{}), so it has no safety cases",
+                        content::TREE_FILE
+                    ),
+                ));
+            }
+            let mut diagnostics = Diagnostics::new();
+            diagnostics.extend(found);
+            Err(diagnostics.sorted())
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct BuildReport {
     pub pages: usize,
@@ -254,6 +289,9 @@ pub struct BuildReport {
 pub fn build(options: &BuildOptions, output: &Path) -> Result<BuildReport, Diagnostics> {
     let started = Instant::now();
     let site = load(options)?;
+    if options.deny_warnings && site.warnings.warning_count() > 0 {
+        return Err(site.warnings);
+    }
     let io_error = |error: std::io::Error| {
         let mut diagnostics = Diagnostics::new();
         diagnostics.push(Diagnostic::error(

@@ -41,6 +41,10 @@ enum Command {
         /// Include pages marked `draft: true`.
         #[arg(long)]
         drafts: bool,
+        /// Fail (exit 1, nothing written) when there is any warning; warnings are still printed
+        /// with their locations.
+        #[arg(long)]
+        deny_warnings: bool,
     },
     /// Preview the site in your browser while you edit it: rebuilt and reloaded on every save.
     ///
@@ -84,10 +88,13 @@ enum Command {
     /// tree, templates) and reports every error with its file, line and column. Fast enough to
     /// run on every save.
     ///
-    /// Exit codes: 0 no errors (warnings may be printed); 1 errors found; 2 usage error.
+    /// Exit codes: 0 no errors (warnings may be printed); 1 errors found (or warnings, with
+    /// --deny-warnings; or a failing safety case); 2 usage error.
     #[command(after_long_help = "Examples:\n  \
         kneeguide check                 check the site in this folder\n  \
-        kneeguide check --drafts        check draft pages too, e.g. a cause you are writing")]
+        kneeguide check --drafts        check draft pages too, e.g. a cause you are writing\n  \
+        kneeguide check --cases         also print every safety case's result as a table\n  \
+        kneeguide check --deny-warnings fail on warnings too (for CI and pre-commit hooks)")]
     Check {
         /// The site folder, holding site.yaml, content/ and themes/.
         #[arg(long, default_value = ".")]
@@ -95,6 +102,14 @@ enum Command {
         /// Also check pages marked `draft: true`.
         #[arg(long)]
         drafts: bool,
+        /// Fail (exit 1) when there is any warning; warnings are still printed with their
+        /// locations.
+        #[arg(long)]
+        deny_warnings: bool,
+        /// Print a table of the decision tree's safety cases: case, path, outcome, urgency and
+        /// result, one row per path (content/decision-tree.cases.yaml).
+        #[arg(long)]
+        cases: bool,
     },
     /// Start a new content file from a template.
     #[command(subcommand)]
@@ -140,11 +155,13 @@ fn main() -> ExitCode {
             output,
             base_url,
             drafts,
+            deny_warnings,
         } => {
             let output = output.unwrap_or_else(|| root.join("public"));
             let options = kneeguide::BuildOptions {
                 base_url,
                 drafts,
+                deny_warnings,
                 ..kneeguide::BuildOptions::new(root)
             };
             match kneeguide::build(&options, &output) {
@@ -166,6 +183,12 @@ fn main() -> ExitCode {
                 }
                 Err(diagnostics) => {
                     eprint!("{diagnostics}");
+                    if !diagnostics.has_errors() {
+                        eprintln!(
+                            "error: the site was not built: {}, and --deny-warnings turns warnings into errors",
+                            kneeguide::diagnostics::plural(diagnostics.warning_count(), "warning")
+                        );
+                    }
                     ExitCode::from(1)
                 }
             }
@@ -177,7 +200,12 @@ fn main() -> ExitCode {
             open,
             drafts,
         } => serve(root, port, bind, open, drafts),
-        Command::Check { root, drafts } => check(root, drafts),
+        Command::Check {
+            root,
+            drafts,
+            deny_warnings,
+            cases,
+        } => check(root, drafts, deny_warnings, cases),
         Command::New(NewCommand::Cause { id, root }) => new_cause(&root, &id),
     }
 }
@@ -219,12 +247,18 @@ fn serve(root: PathBuf, port: u16, bind: IpAddr, open: bool, drafts: bool) -> Ex
     ExitCode::SUCCESS
 }
 
-fn check(root: PathBuf, drafts: bool) -> ExitCode {
+fn check(root: PathBuf, drafts: bool, deny_warnings: bool, cases: bool) -> ExitCode {
     let started = Instant::now();
     let options = kneeguide::BuildOptions {
         drafts,
         ..kneeguide::BuildOptions::new(root)
     };
+    // The table first; the diagnostics below say where each failure is.
+    let mut failed_cases = 0;
+    if cases && let Ok(report) = kneeguide::case_report(&options) {
+        print!("{}", report.table());
+        failed_cases = report.failed();
+    }
     // Render too, into memory: template errors are only found by rendering.
     let result = kneeguide::load(&options).and_then(|site| {
         let sink = kneeguide::output::MemorySink::default();
@@ -240,6 +274,21 @@ fn check(root: PathBuf, drafts: bool) -> ExitCode {
                 0 => String::new(),
                 n => format!(", {}", kneeguide::diagnostics::plural(n, "warning")),
             };
+            if deny_warnings && warnings.warning_count() > 0 {
+                eprintln!(
+                    "error: check found {}, and --deny-warnings turns warnings into errors",
+                    kneeguide::diagnostics::plural(warnings.warning_count(), "warning")
+                );
+                return ExitCode::from(1);
+            }
+            if failed_cases > 0 {
+                // Case failures are errors, so this is only reached if the two runs disagree.
+                eprintln!(
+                    "error: {} failed",
+                    kneeguide::diagnostics::plural(failed_cases, "safety case path")
+                );
+                return ExitCode::from(1);
+            }
             println!(
                 "No errors: checked {} in {elapsed} ms{noted}; nothing was written",
                 kneeguide::diagnostics::plural(pages, "page")

@@ -759,6 +759,112 @@ fn w010_a_tree_without_cases_is_warned_about() {
     assert_eq!(found.len(), 1, "no coverage warnings without a cases file");
 }
 
+/// Runs the binary: (exit code, stdout, stderr).
+fn run(args: &[&str], root: &Path) -> (i32, String, String) {
+    let output = common::kneeguide()
+        .args(args)
+        .arg("--root")
+        .arg(root)
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn check_cases_prints_a_table_of_every_path() {
+    let temp = site("_shared");
+    let (code, stdout, stderr) = run(&["check", "--cases"], temp.path());
+    assert_eq!(code, 0, "{stderr}");
+    let table: Vec<&str> = stdout.lines().take(4).collect();
+    assert_eq!(
+        table,
+        [
+            "case                path                 outcome      urgency    result",
+            "collapse            yes                  o-emergency  emergency  pass",
+            "collapse            not-sure             o-emergency  emergency  pass",
+            "adult-swollen-calf  no/adult/clot-signs  o-clot       urgent     pass",
+        ]
+    );
+    assert!(
+        stdout.contains("10 paths in 7 cases: 10 passed, 0 failed\n"),
+        "{stdout}"
+    );
+
+    let temp = site("cases-under-triage");
+    let (code, stdout, stderr) = run(&["check", "--cases"], temp.path());
+    assert_eq!(code, 1, "{stdout}");
+    assert_eq!(
+        stdout.lines().collect::<Vec<_>>(),
+        [
+            "case                         path                 outcome  urgency  result",
+            "adult-lump-and-swollen-calf  no/adult/clot-signs  o-clot   urgent   pass",
+            "adult-lump-and-swollen-calf  no/adult/none/lump   o-cyst   routine  fail: under-triage: needs at least urgent",
+            "2 paths in 1 case: 1 passed, 1 failed",
+        ]
+    );
+    assert!(
+        stderr.contains("error[E042]")
+            && stderr.contains("--> content/decision-tree.cases.yaml:8:9"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn deny_warnings_turns_a_warning_into_exit_1_and_build_writes_nothing() {
+    let temp = site("cases-uncovered-answer");
+    let (code, _, stderr) = run(&["check"], temp.path());
+    assert_eq!(code, 0, "a warning alone passes: {stderr}");
+    assert!(stderr.contains("warning[W012]"), "{stderr}");
+
+    let (code, _, stderr) = run(&["check", "--deny-warnings"], temp.path());
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("--> content/decision-tree.md:45:14"),
+        "the warning is still printed, located: {stderr}"
+    );
+    assert_eq!(
+        stderr.lines().last(),
+        Some("error: check found 1 warning, and --deny-warnings turns warnings into errors")
+    );
+
+    let (code, stdout, stderr) = run(&["build", "--deny-warnings"], temp.path());
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(stderr.contains("warning[W012]"), "{stderr}");
+    assert_eq!(
+        stderr.lines().last(),
+        Some(
+            "error: the site was not built: 1 warning, and --deny-warnings turns warnings into errors"
+        )
+    );
+    assert!(!temp.path().join("public").exists(), "nothing was written");
+    let (code, _, stderr) = run(&["build"], temp.path());
+    assert_eq!(code, 0, "{stderr}");
+}
+
+/// The guide passes every check with warnings denied: its safety cases pass and cover the tree.
+#[test]
+#[ignore = "the guide's cases file (content/decision-tree.cases.yaml) is written on the content branch; remove this ignore once it is merged"]
+fn the_guide_passes_check_with_deny_warnings() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let (code, stdout, stderr) = run(&["check", "--deny-warnings", "--cases"], &root);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let summary = stdout
+        .lines()
+        .find(|line| line.contains(" paths in "))
+        .unwrap_or_default();
+    let cases: usize = summary
+        .split(" in ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    assert!(cases >= 40, "the guide ships at least 40 cases: {summary}");
+}
+
 /// Renders a loaded site into memory: output path -> text.
 fn render(site: &Site) -> BTreeMap<String, String> {
     let sink = MemorySink::default();
