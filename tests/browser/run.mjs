@@ -10,7 +10,8 @@
 //   pages  every sitemap page + 404.html (served as a real 404 at a nested missing URL) in Chromium:
 //          axe-core at 390x844 and 1280x800, no console errors / failed requests / requests to other origins,
 //          no horizontal scroll at 320, 390 and 1280 px, no inline script/style/style=/on*= (CSP default-src 'self',
-//          also sent as a header, so violations show up as console errors too)
+//          also sent as a header, so violations show up as console errors too); on cause pages at 390x844
+//          the first emergency or same-day care card's heading is within the first screen
 //   tree   the decision tree, walked depth-first per the data-dt-* markup contract, with JavaScript on and off;
 //          both walks must find the same paths; focus and title after each step; one path by keyboard only;
 //          step/outcome pages missing from the sitemap get the "pages" checks too, and every state the script
@@ -583,6 +584,24 @@ function cspScan({ html, live }) {
   return bad;
 }
 
+// Runs in the page (a cause page at 390x844): dangerous look-alikes first. The first emergency or
+// same-day care card must show its heading ("Call 112 now if:", "Get medical help today if:")
+// within the first screen, before any self-care text. Returns a problem, or null.
+function firstScreenCards(screenHeight) {
+  const card = document.querySelector('main .care-card--emergency, main .care-card--urgent');
+  if (!card) return null; // a cause without such lines has no card to show first
+  const heading = card.querySelector('.care-card__heading') || card;
+  const bottom = Math.round(heading.getBoundingClientRect().bottom + window.scrollY);
+  if (bottom > screenHeight) {
+    return `the first emergency or same-day care card's heading ends at ${bottom} px, below the first screen (${screenHeight} px) of a ${window.innerWidth} px wide phone`;
+  }
+  const selfCare = document.querySelector('main #self-care');
+  if (selfCare && selfCare.compareDocumentPosition(card) & Node.DOCUMENT_POSITION_FOLLOWING) {
+    return 'the self-care section comes before the first emergency or same-day care card';
+  }
+  return null;
+}
+
 /** All the per-page checks on one URL. */
 async function checkPage(page, ev, axeSrc, job) {
   const { url, expectStatus = 200 } = job;
@@ -605,6 +624,10 @@ async function checkPage(page, ev, axeSrc, job) {
     }
     const served = resp ? await resp.text() : null;
     for (const p of await page.evaluate(cspScan, { html: served, live: false })) problems.push(`CSP: ${p}`);
+    if (/\/causes\/[^/]+\/$/.test(new URL(url).pathname)) {
+      const late = await page.evaluate(firstScreenCards, VIEWPORTS[0].height);
+      if (late) problems.push(late);
+    }
     for (const p of await page.evaluate(cspScan, { html: null, live: true })) problems.push(`CSP: ${p}`);
 
     const axeByRule = new Map();
