@@ -847,7 +847,6 @@ fn deny_warnings_turns_a_warning_into_exit_1_and_build_writes_nothing() {
 
 /// The guide passes every check with warnings denied: its safety cases pass and cover the tree.
 #[test]
-#[ignore = "the guide's cases file (content/decision-tree.cases.yaml) is written on the content branch; remove this ignore once it is merged"]
 fn the_guide_passes_check_with_deny_warnings() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let (code, stdout, stderr) = run(&["check", "--deny-warnings", "--cases"], &root);
