@@ -1125,7 +1125,6 @@ fn cause_pages_show_one_path_per_tree_result() {
 /// Point 9: the about page's claim that every page lists its sources must be true of the built
 /// site. Only 404.html, which is not a page of the guide, has none.
 #[test]
-#[ignore = "true once the revised content (guide branch) gives the home page, the about page and the tree their sources; the lead removes this after merging"]
 fn every_page_lists_its_sources_as_the_about_page_says() {
     let about = unescape(page("about/index.html"));
     if !about.contains("lists its sources") {
