@@ -1052,6 +1052,48 @@ fn a_good_tree_renders_one_page_per_step() {
     );
 }
 
+#[test]
+fn a_cause_page_lists_a_few_paths_and_counts_the_rest() {
+    let temp = site("_shared");
+    let tree = temp.path().join(TREE);
+    let text = std::fs::read_to_string(&tree).unwrap();
+    // Ten more answers to the lump outcome: `cyst` is then reached by 3 urgent paths and 11
+    // routine ones.
+    let lump = "      - {id: lump, label: \"A lump\", next: o-cyst}\n";
+    let more: String = (1..=10)
+        .map(|i| format!("      - {{id: lump-{i}, label: \"Lump {i}\", next: o-cyst}}\n"))
+        .collect();
+    std::fs::write(&tree, text.replace(lump, &format!("{lump}{more}"))).unwrap();
+    // The cases are not this test's business.
+    std::fs::remove_file(temp.path().join(CASES)).unwrap();
+    let loaded = load_ok(temp.path());
+    let extra = loaded.tree.as_ref().unwrap().cause_extra("cyst").unwrap();
+    let extra = serde_json::to_value(&extra).unwrap();
+    assert_eq!(extra["reached_by_total"], 14);
+    assert_eq!(extra["reached_by_more"], 6);
+    assert_eq!(extra["reached_by"].as_array().unwrap().len(), 8);
+    let groups = extra["reached_by_outcome"].as_array().unwrap();
+    let counts: Vec<(&str, u64, u64, usize)> = groups
+        .iter()
+        .map(|g| {
+            (
+                g["outcome"].as_str().unwrap(),
+                g["path_count"].as_u64().unwrap(),
+                g["more_paths"].as_u64().unwrap(),
+                g["paths"].as_array().unwrap().len(),
+            )
+        })
+        .collect();
+    assert_eq!(counts, [("o-clot", 3, 0, 3), ("o-cyst", 11, 6, 5)]);
+    let files = render(&loaded);
+    assert_eq!(
+        files["causes/cyst/index.html"]
+            .matches("class=\"reached-by\"")
+            .count(),
+        8
+    );
+}
+
 /// The repository's own site: its tree compiles cleanly and its paths equal the golden list.
 #[test]
 fn the_guide_tree_compiles_and_matches_the_golden_paths() {

@@ -220,8 +220,8 @@ impl Tree {
         pages::page_urls(self)
     }
 
-    /// Extra template data for the cause page of `cause_id`: `{reached_by: [{heading, urgency,
-    /// url, answers, ...}]}`, one entry per path whose outcome names the cause.
+    /// Extra template data for the cause page of `cause_id`: the paths whose outcome names the
+    /// cause, at most a few of them listed (see [`pages::cause_extra`]).
     pub fn cause_extra(&self, cause_id: &str) -> Option<tera::Value> {
         pages::cause_extra(self, cause_id)
     }

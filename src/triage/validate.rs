@@ -145,7 +145,6 @@ impl<'a> Checker<'a> {
 
     /// Resolves the cause ids at `outcomes[o].<field>`.
     fn resolve_causes(&mut self, outcome: usize, field: &str, ids: &[String]) -> Vec<CauseRef> {
-        let known = self.cause_ids();
         let outcome_id = &self.meta.outcomes[outcome].id;
         let mut seen = HashSet::new();
         let mut resolved = Vec::new();
@@ -175,7 +174,7 @@ impl<'a> Checker<'a> {
                     .failed
                     .contains(&format!("{CAUSES_DIR}/{id}.md")) => {}
                 None => {
-                    let help = self.suggest(id, &known, "causes");
+                    let help = self.suggest(id, &self.cause_ids(), "causes");
                     self.error(
                         "E003",
                         format!(
@@ -1027,13 +1026,20 @@ fn derive_see_also(
     outcomes: &mut [Outcome],
     steps: &[Step],
 ) {
+    // The paths to each outcome, found in one pass over the steps.
+    let mut paths_to: Vec<Vec<&Step>> = vec![Vec::new(); outcomes.len()];
+    for step in steps {
+        if let Node::Outcome(oi) = step.node {
+            paths_to[oi].push(step);
+        }
+    }
     for oi in 0..outcomes.len() {
         if !outcomes[oi].causes.is_empty() || outcomes[oi].see_also_explicit {
             continue;
         }
         let mut union: Vec<CauseRef> = Vec::new();
         let mut empty_on: Option<&Step> = None;
-        for step in steps.iter().filter(|s| s.node == Node::Outcome(oi)) {
+        for &step in &paths_to[oi] {
             let found = super::derived_see_also(questions, outcomes, oi, &step.answers);
             if found.is_empty() && empty_on.is_none() {
                 empty_on = Some(step);
