@@ -270,9 +270,8 @@ fn check(root: PathBuf, drafts: bool, deny_warnings: bool, cases: bool) -> ExitC
     }
     // Render too: template errors are only found by rendering. The pages are dropped as they
     // come, so memory does not grow with the size of the output.
-    let result = kneeguide::load(&options).and_then(|site| {
-        kneeguide::render(&site, &Discard).map(|pages| (pages, site.warnings))
-    });
+    let result = kneeguide::load(&options)
+        .and_then(|site| kneeguide::render(&site, &Discard).map(|pages| (pages, site.warnings)));
     let elapsed = started.elapsed().as_millis();
     match result {
         Ok((pages, warnings)) => {

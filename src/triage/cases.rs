@@ -23,9 +23,9 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
+use super::Tree;
 use super::graph::{Edge, Node};
 use super::positions::Positions;
-use super::{Tree, derived_see_also};
 use crate::content::frontmatter::{self, Key};
 use crate::content::meta::Urgency;
 use crate::content::{Content, Page, is_url_safe};
@@ -298,15 +298,10 @@ fn walk(tree: &Tree, answers: &[String]) -> Result<(Vec<Edge>, usize), OffTheTre
 
 /// Cause ids the page of `outcome` links on the path `edges`: its causes and see-also pages.
 fn linked_causes(tree: &Tree, outcome: usize, edges: &[Edge]) -> Vec<String> {
-    let o = &tree.outcomes[outcome];
-    let see_also: Vec<&super::CauseRef> = if !o.see_also_explicit && o.causes.is_empty() {
-        derived_see_also(&tree.questions, &tree.outcomes, outcome, edges)
-    } else {
-        o.see_also.iter().collect()
-    };
-    o.causes
+    tree.outcomes[outcome]
+        .causes
         .iter()
-        .chain(see_also)
+        .chain(tree.see_also_shown(outcome, Some(edges)))
         .map(|cause| cause.id.clone())
         .collect()
 }

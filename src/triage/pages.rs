@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use tera::Context;
 
 use super::graph::{Node, Step};
-use super::{CauseRef, START_URL, TREE_URL, Tree, derived_see_also};
+use super::{START_URL, TREE_URL, Tree};
 use crate::config::SiteConfig;
 use crate::render::{Job, root_prefix};
 
@@ -73,12 +73,7 @@ fn page_value(
 /// causes of the other answers of the question that led there.
 pub(super) fn outcome_value(tree: &Tree, outcome: usize, via: Option<&Step>) -> Value {
     let o = &tree.outcomes[outcome];
-    let see_also: Vec<&CauseRef> = match via {
-        Some(step) if !o.see_also_explicit && o.causes.is_empty() => {
-            derived_see_also(&tree.questions, &tree.outcomes, outcome, &step.answers)
-        }
-        _ => o.see_also.iter().collect(),
-    };
+    let see_also = tree.see_also_shown(outcome, via.map(|step| step.answers.as_slice()));
     json!({
         "id": o.id,
         "urgency": o.urgency,
