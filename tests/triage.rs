@@ -826,19 +826,24 @@ fn deny_warnings_turns_a_warning_into_exit_1_and_build_writes_nothing() {
         stderr.contains("--> content/decision-tree.md:45:14"),
         "the warning is still printed, located: {stderr}"
     );
-    assert_eq!(
-        stderr.lines().last(),
-        Some("error: check found 1 warning, and --deny-warnings turns warnings into errors")
+    // The count is not pinned: after the fixture's next_review date, W001 joins in.
+    let last = stderr.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("error: check found ")
+            && last.contains(" warning")
+            && last.ends_with(", and --deny-warnings turns warnings into errors"),
+        "{stderr}"
     );
 
     let (code, stdout, stderr) = run(&["build", "--deny-warnings"], temp.path());
     assert_eq!(code, 1, "{stdout}{stderr}");
     assert!(stderr.contains("warning[W012]"), "{stderr}");
-    assert_eq!(
-        stderr.lines().last(),
-        Some(
-            "error: the site was not built: 1 warning, and --deny-warnings turns warnings into errors"
-        )
+    let last = stderr.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("error: the site was not built: ")
+            && last.contains(" warning")
+            && last.ends_with(", and --deny-warnings turns warnings into errors"),
+        "{stderr}"
     );
     assert!(!temp.path().join("public").exists(), "nothing was written");
     let (code, _, stderr) = run(&["build"], temp.path());
