@@ -1099,6 +1099,46 @@ fn a_cause_page_lists_a_few_paths_and_counts_the_rest() {
     );
 }
 
+#[test]
+fn the_tree_accepts_sources_and_reviewed_by_and_checks_the_sources() {
+    let temp = site("_shared");
+    let tree = temp.path().join(TREE);
+    let text = std::fs::read_to_string(&tree).unwrap();
+    let with = |sources: &str| {
+        text.replacen(
+            "start: q-emergency\n",
+            &format!(
+                "start: q-emergency\nreviewed_by: {{name: \"Dr A. Example\", role: \"General practitioner\", date: 2026-05-01}}\nsources:\n  - {{id: nhs, title: Knee pain, url: \"{sources}\"}}\n"
+            ),
+            1,
+        )
+    };
+    std::fs::write(&tree, with("https://www.nhs.uk/conditions/knee-pain/")).unwrap();
+    let loaded = load_ok(temp.path());
+    let (_, meta) = loaded.content.tree().unwrap();
+    assert_eq!(meta.sources[0].id, "nhs");
+    assert_eq!(
+        meta.reviewed_by.as_ref().unwrap().role,
+        "General practitioner"
+    );
+
+    std::fs::write(&tree, with("http://www.nhs.uk/conditions/knee-pain/")).unwrap();
+    let found: Vec<Diagnostic> = match kneeguide::load(&options(temp.path())) {
+        Ok(_) => panic!("expected E015"),
+        Err(d) => d.into_iter().collect(),
+    };
+    assert!(
+        has(
+            &found,
+            "E015",
+            &["is not an https:// address"],
+            (TREE, 9, 35)
+        ),
+        "{}",
+        shown(&found)
+    );
+}
+
 /// The repository's own site: its tree compiles cleanly and its paths equal the golden list.
 #[test]
 fn the_guide_tree_compiles_and_matches_the_golden_paths() {
