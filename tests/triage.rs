@@ -1132,7 +1132,7 @@ fn the_tree_accepts_sources_and_reviewed_by_and_checks_the_sources() {
             &found,
             "E015",
             &["is not an https:// address"],
-            (TREE, 9, 35)
+            (TREE, 9, 38)
         ),
         "{}",
         shown(&found)
