@@ -690,6 +690,18 @@ fn e045_e046_expectations_that_name_the_wrong_or_unknown_ids() {
             ),
         ],
     );
+    // A story a clinician cannot take in at a glance is a warning.
+    let found = failures("cases-bad-expect");
+    assert!(
+        has(
+            &found,
+            "W013",
+            &["the story of case `long-story` has 4 sentences; keep it to 3"],
+            (CASES, 19, 7)
+        ),
+        "{}",
+        shown(&found)
+    );
 }
 
 #[test]
