@@ -12,7 +12,8 @@
 //!   -> output          staging folder swapped in at the end (output.rs)
 //! ```
 //!
-//! `serve` (serve/) and `check` reuse load and render with an in-memory sink; only `build` writes.
+//! `serve` (serve/) reuses load and render with an in-memory sink, `check` with one that drops
+//! each page once rendered; only `build` writes.
 
 // A diagnostic is only built on the error path, so its size in a `Result` costs nothing that matters.
 #![allow(clippy::result_large_err)]

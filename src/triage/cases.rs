@@ -16,6 +16,7 @@
 //! | W010 | the site has a tree but no cases file |
 //! | W011 | an outcome no case path reaches |
 //! | W012 | an answer no case path takes |
+//! | W013 | a story longer than three sentences |
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -23,9 +24,9 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
+use super::Tree;
 use super::graph::{Edge, Node};
 use super::positions::Positions;
-use super::{Tree, derived_see_also};
 use crate::content::frontmatter::{self, Key};
 use crate::content::meta::Urgency;
 use crate::content::{Content, Page, is_url_safe};
@@ -207,6 +208,38 @@ fn load(root: &Path, tree_page: &Page, found: &mut Vec<Diagnostic>) -> Option<Lo
     }
 }
 
+/// A story a clinician reads at a glance.
+const MAX_STORY_SENTENCES: usize = 3;
+
+/// Sentences in `text`: each `.`, `!` or `?` that ends the text or is followed by a space and a
+/// capital letter ends one (so "e.g. a" does not).
+fn sentence_count(text: &str) -> usize {
+    let chars: Vec<char> = text.trim().chars().collect();
+    let is_mark = |c: &char| matches!(c, '.' | '!' | '?');
+    let mut count = 0;
+    for (i, c) in chars.iter().enumerate() {
+        // A run like "?!" or "..." ends one sentence, not several.
+        if !is_mark(c) || chars.get(i + 1).is_some_and(is_mark) {
+            continue;
+        }
+        // Closing quotes and brackets belong to the sentence they close.
+        let after = chars[i + 1..]
+            .iter()
+            .position(|c| !matches!(c, '"' | '\'' | ')' | '”' | '’'))
+            .map_or(chars.len(), |skip| i + 1 + skip);
+        let ends = after == chars.len()
+            || (chars[after].is_whitespace()
+                && chars[after..]
+                    .iter()
+                    .find(|c| !c.is_whitespace())
+                    .is_some_and(|c| c.is_uppercase()));
+        if ends {
+            count += 1;
+        }
+    }
+    count.max(usize::from(!chars.is_empty()))
+}
+
 fn case_key(case: usize, field: &str) -> [Key<'_>; 3] {
     [Key::Field("cases"), Key::Index(case), Key::Field(field)]
 }
@@ -298,15 +331,10 @@ fn walk(tree: &Tree, answers: &[String]) -> Result<(Vec<Edge>, usize), OffTheTre
 
 /// Cause ids the page of `outcome` links on the path `edges`: its causes and see-also pages.
 fn linked_causes(tree: &Tree, outcome: usize, edges: &[Edge]) -> Vec<String> {
-    let o = &tree.outcomes[outcome];
-    let see_also: Vec<&super::CauseRef> = if !o.see_also_explicit && o.causes.is_empty() {
-        derived_see_also(&tree.questions, &tree.outcomes, outcome, edges)
-    } else {
-        o.see_also.iter().collect()
-    };
-    o.causes
+    tree.outcomes[outcome]
+        .causes
         .iter()
-        .chain(see_also)
+        .chain(tree.see_also_shown(outcome, Some(edges)))
         .map(|cause| cause.id.clone())
         .collect()
 }
@@ -473,6 +501,20 @@ fn check_case_itself<'c>(
     found: &mut Vec<Diagnostic>,
 ) {
     let case = &loaded.cases[ci];
+    let sentences = sentence_count(&case.story);
+    if sentences > MAX_STORY_SENTENCES {
+        found.push(
+            Diagnostic::warning(
+                "W013",
+                format!(
+                    "the story of case `{}` has {sentences} sentences; keep it to {MAX_STORY_SENTENCES}",
+                    case.id
+                ),
+            )
+            .at(loaded.at(&case_key(ci, "story")))
+            .with_help("a clinician should take the situation in at a glance, without the tree"),
+        );
+    }
     let mut error = |message: String, at: Location, help: &str| {
         found.push(Diagnostic::error("E046", message).at(at).with_help(help));
     };
@@ -601,5 +643,20 @@ fn coverage(
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sentence_count;
+
+    #[test]
+    fn counts_sentences_not_abbreviations() {
+        assert_eq!(sentence_count("An adult's calf is swollen"), 1);
+        assert_eq!(sentence_count("One. Two? Three!"), 3);
+        assert_eq!(sentence_count("It hurts, e.g. when walking. She is 40."), 2);
+        assert_eq!(sentence_count("Is it bad?! Maybe..."), 2);
+        assert_eq!(sentence_count("\"Ouch.\" Then it swelled."), 2);
+        assert_eq!(sentence_count(""), 0);
     }
 }

@@ -63,6 +63,8 @@ pub struct Tree {
     pub intro_html: String,
 }
 
+/// A checked question, as templates and `tree.json` see it (authors write a
+/// [`model::QuestionMeta`]).
 #[derive(Debug, Clone, Serialize)]
 pub struct Question {
     pub id: String,
@@ -124,20 +126,34 @@ pub struct CauseRef {
     pub min_urgency: Urgency,
 }
 
+/// `no/adult/none`: the answer ids of a path joined by `/` (also its URL under the tree).
+pub(crate) fn path_text(questions: &[Question], answers: &[graph::Edge]) -> String {
+    answers
+        .iter()
+        .map(|&(q, a)| questions[q].answers[a].id.as_str())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// The audience a path has set: the last `sets_audience` on it.
+pub(crate) fn path_audience(questions: &[Question], answers: &[graph::Edge]) -> Option<Audience> {
+    answers
+        .iter()
+        .filter_map(|&(q, a)| questions[q].answers[a].sets_audience)
+        .next_back()
+}
+
 /// What an outcome without causes (and without an explicit `see_also`) offers instead on the path
 /// `answers`: the causes named by the outcomes of the other answers of the last question (not
 /// "none of these", not "not sure") that are at least as urgent, fitting the path's audience. For a
 /// hot, feverish knee these are the other red flags' causes, which can look similar.
-pub(crate) fn derived_see_also<'t>(
+pub(crate) fn see_also_on_path<'t>(
     questions: &'t [Question],
     outcomes: &'t [Outcome],
     outcome: usize,
     answers: &[graph::Edge],
 ) -> Vec<&'t CauseRef> {
-    let audience = answers
-        .iter()
-        .filter_map(|&(q, a)| questions[q].answers[a].sets_audience)
-        .next_back();
+    let audience = path_audience(questions, answers);
     let Some(&(last, _)) = answers.last() else {
         return Vec::new();
     };
@@ -220,8 +236,8 @@ impl Tree {
         pages::page_urls(self)
     }
 
-    /// Extra template data for the cause page of `cause_id`: `{reached_by: [{heading, urgency,
-    /// url, answers, ...}]}`, one entry per path whose outcome names the cause.
+    /// Extra template data for the cause page of `cause_id`: the paths whose outcome names the
+    /// cause, at most a few of them listed (see [`pages::cause_extra`]).
     pub fn cause_extra(&self, cause_id: &str) -> Option<tera::Value> {
         pages::cause_extra(self, cause_id)
     }
@@ -246,11 +262,7 @@ impl Tree {
 
     /// `no/adult/none`: the answers of a path joined by `/`.
     pub fn path_text(&self, answers: &[graph::Edge]) -> String {
-        answers
-            .iter()
-            .map(|&(q, a)| self.questions[q].answers[a].id.as_str())
-            .collect::<Vec<_>>()
-            .join("/")
+        path_text(&self.questions, answers)
     }
 
     /// Root-relative URL of an outcome's canonical page.
@@ -268,10 +280,19 @@ impl Tree {
 
     /// The audience a path has set (the last `sets_audience` on it).
     pub fn audience_of(&self, answers: &[graph::Edge]) -> Option<Audience> {
-        answers
-            .iter()
-            .filter_map(|&(q, a)| self.questions[q].answers[a].sets_audience)
-            .next_back()
+        path_audience(&self.questions, answers)
+    }
+
+    /// The see-also causes the page of `outcome` shows: its own list, or for an outcome without
+    /// causes or `see_also`, on a path page (`via` its answers) those [`see_also_on_path`] finds.
+    pub fn see_also_shown(&self, outcome: usize, via: Option<&[graph::Edge]>) -> Vec<&CauseRef> {
+        let o = &self.outcomes[outcome];
+        match via {
+            Some(answers) if !o.see_also_explicit && o.causes.is_empty() => {
+                see_also_on_path(&self.questions, &self.outcomes, outcome, answers)
+            }
+            _ => o.see_also.iter().collect(),
+        }
     }
 
     /// Outcomes any path reaches, in the order of their first path.

@@ -1,4 +1,6 @@
 //! The decision tree as authors write it, in the front matter of `content/decision-tree.md`.
+//! Its types end in `Meta` like every front matter's; the compiled, checked tree that templates
+//! see is `triage::{Tree, Question, Answer, Outcome}`.
 
 use serde::{Deserialize, Serialize};
 
@@ -16,8 +18,8 @@ pub struct TreeMeta {
     pub next_review: Date,
     /// Id of the first question (it must be in the `emergency` phase).
     pub start: String,
-    pub questions: Vec<Question>,
-    pub outcomes: Vec<Outcome>,
+    pub questions: Vec<QuestionMeta>,
+    pub outcomes: Vec<OutcomeMeta>,
     /// Where the tree's advice comes from (checked like a page's `sources`).
     #[serde(default)]
     pub sources: Vec<Source>,
@@ -56,7 +58,7 @@ impl Phase {
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct Question {
+pub struct QuestionMeta {
     pub id: String,
     pub phase: Phase,
     pub audience: Vec<Audience>,
@@ -65,12 +67,12 @@ pub struct Question {
     pub items: Vec<String>,
     #[serde(default)]
     pub hint: Option<String>,
-    pub answers: Vec<Answer>,
+    pub answers: Vec<AnswerMeta>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct Answer {
+pub struct AnswerMeta {
     pub id: String,
     pub label: String,
     pub next: String,
@@ -86,7 +88,7 @@ pub struct Answer {
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct Outcome {
+pub struct OutcomeMeta {
     pub id: String,
     pub urgency: Urgency,
     /// Cause ids, most likely first. Empty only with urgency >= urgent and a `note`.

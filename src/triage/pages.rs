@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use tera::Context;
 
 use super::graph::{Node, Step};
-use super::{CauseRef, START_URL, TREE_URL, Tree, derived_see_also};
+use super::{START_URL, TREE_URL, Tree};
 use crate::config::SiteConfig;
 use crate::render::{Job, root_prefix};
 
@@ -73,12 +73,7 @@ fn page_value(
 /// causes of the other answers of the question that led there.
 pub(super) fn outcome_value(tree: &Tree, outcome: usize, via: Option<&Step>) -> Value {
     let o = &tree.outcomes[outcome];
-    let see_also: Vec<&CauseRef> = match via {
-        Some(step) if !o.see_also_explicit && o.causes.is_empty() => {
-            derived_see_also(&tree.questions, &tree.outcomes, outcome, &step.answers)
-        }
-        _ => o.see_also.iter().collect(),
-    };
+    let see_also = tree.see_also_shown(outcome, via.map(|step| step.answers.as_slice()));
     json!({
         "id": o.id,
         "urgency": o.urgency,
@@ -261,74 +256,104 @@ pub fn page_urls(tree: &Tree) -> Vec<String> {
         .collect()
 }
 
-pub fn cause_extra(tree: &Tree, cause_id: &str) -> Option<tera::Value> {
-    let reached_by: Vec<Value> = tree
-        .paths()
-        .filter(|(_, o)| tree.outcomes[*o].causes.iter().any(|c| c.id == cause_id))
-        .map(|(step, o)| {
-            let outcome = &tree.outcomes[o];
-            let steps: Vec<Value> = step
-                .answers
-                .iter()
-                .map(|&(q, a)| {
-                    json!({
-                        "question": tree.questions[q].heading,
-                        "answer": tree.questions[q].answers[a].label,
-                    })
-                })
-                .collect();
-            let answers: Vec<&str> = step
-                .answers
-                .iter()
-                .map(|&(q, a)| tree.questions[q].answers[a].label.as_str())
-                .collect();
+/// Most paths a cause page lists; beyond them it gives counts (a cause named by many outcomes of
+/// a large tree would otherwise list every path, each with every answer).
+pub const LISTED_PATHS: usize = 8;
+
+/// One path to a cause's outcome, as the cause page lists it.
+fn reached_by_value(tree: &Tree, step: &Step, o: usize) -> Value {
+    let outcome = &tree.outcomes[o];
+    let steps: Vec<Value> = step
+        .answers
+        .iter()
+        .map(|&(q, a)| {
             json!({
-                "heading": outcome.heading,
-                "urgency": outcome.urgency,
-                "url": tree.step_url(&step.answers),
-                "answers": answers,
-                "outcome": outcome.id,
-                "outcome_url": tree.outcome_url(o),
-                "path": tree.path_text(&step.answers),
-                "steps": steps,
+                "question": tree.questions[q].heading,
+                "answer": tree.questions[q].answers[a].label,
             })
         })
         .collect();
-    if reached_by.is_empty() {
-        return None;
-    }
-    // The same paths grouped by outcome, most urgent first, then in path order: templates
-    // should not group themselves (Tera's group_by has no stable order, and output must be
-    // byte-identical from build to build).
-    let mut by_outcome: Vec<(usize, Value)> = Vec::new();
-    for (index, (_, o)) in tree
+    let answers: Vec<&str> = step
+        .answers
+        .iter()
+        .map(|&(q, a)| tree.questions[q].answers[a].label.as_str())
+        .collect();
+    json!({
+        "heading": outcome.heading,
+        "urgency": outcome.urgency,
+        "url": tree.step_url(&step.answers),
+        "answers": answers,
+        "outcome": outcome.id,
+        "outcome_url": tree.outcome_url(o),
+        "path": tree.path_text(&step.answers),
+        "steps": steps,
+    })
+}
+
+/// What a cause page learns from the tree: `reached_by` (paths in path order) and
+/// `reached_by_outcome` (the same paths grouped by outcome, most urgent first). At most
+/// [`LISTED_PATHS`] paths are listed, those of the most urgent outcomes first; `reached_by_total`
+/// and `reached_by_more` count all paths and those not listed, and each group has `path_count`
+/// and `more_paths`.
+pub fn cause_extra(tree: &Tree, cause_id: &str) -> Option<tera::Value> {
+    let reaching: Vec<(&Step, usize)> = tree
         .paths()
         .filter(|(_, o)| tree.outcomes[*o].causes.iter().any(|c| c.id == cause_id))
-        .enumerate()
-    {
-        let outcome = &tree.outcomes[o];
-        match by_outcome.iter_mut().find(|(seen, _)| *seen == o) {
-            Some((_, group)) => group["paths"]
-                .as_array_mut()
-                .expect("paths is an array")
-                .push(reached_by[index].clone()),
-            None => by_outcome.push((
-                o,
-                json!({
-                    "outcome": outcome.id,
-                    "heading": outcome.heading,
-                    "urgency": outcome.urgency,
-                    "outcome_url": tree.outcome_url(o),
-                    "paths": [reached_by[index].clone()],
-                }),
-            )),
+        .collect();
+    if reaching.is_empty() {
+        return None;
+    }
+    // Groups by outcome, most urgent first, then in path order: templates should not group
+    // themselves (Tera's group_by has no stable order, and output must be byte-identical from
+    // build to build).
+    let mut groups: Vec<(usize, Vec<usize>)> = Vec::new();
+    for (index, &(_, o)) in reaching.iter().enumerate() {
+        match groups.iter_mut().find(|(seen, _)| *seen == o) {
+            Some((_, members)) => members.push(index),
+            None => groups.push((o, vec![index])),
         }
     }
-    by_outcome.sort_by_key(|(o, _)| std::cmp::Reverse(tree.outcomes[*o].urgency));
-    let by_outcome: Vec<Value> = by_outcome.into_iter().map(|(_, group)| group).collect();
-    Some(tera::Value::from_serializable(
-        &json!({ "reached_by": reached_by, "reached_by_outcome": by_outcome }),
-    ))
+    groups.sort_by_key(|(o, _)| std::cmp::Reverse(tree.outcomes[*o].urgency));
+    let mut listed = vec![false; reaching.len()];
+    let mut budget = LISTED_PATHS;
+    for (_, members) in &groups {
+        for &index in members.iter().take(budget) {
+            listed[index] = true;
+        }
+        budget = budget.saturating_sub(members.len());
+    }
+    let values: Vec<Option<Value>> = reaching
+        .iter()
+        .zip(&listed)
+        .map(|(&(step, o), &shown)| shown.then(|| reached_by_value(tree, step, o)))
+        .collect();
+    let reached_by: Vec<&Value> = values.iter().flatten().collect();
+    let by_outcome: Vec<Value> = groups
+        .iter()
+        .filter(|(_, members)| members.iter().any(|&index| listed[index]))
+        .map(|(o, members)| {
+            let outcome = &tree.outcomes[*o];
+            let paths: Vec<&Value> = members
+                .iter()
+                .filter_map(|&index| values[index].as_ref())
+                .collect();
+            json!({
+                "outcome": outcome.id,
+                "heading": outcome.heading,
+                "urgency": outcome.urgency,
+                "outcome_url": tree.outcome_url(*o),
+                "path_count": members.len(),
+                "more_paths": members.len() - paths.len(),
+                "paths": paths,
+            })
+        })
+        .collect();
+    Some(tera::Value::from_serializable(&json!({
+        "reached_by": reached_by,
+        "reached_by_outcome": by_outcome,
+        "reached_by_total": reaching.len(),
+        "reached_by_more": reaching.len() - reached_by.len(),
+    })))
 }
 
 pub fn global(tree: &Tree) -> tera::Value {

@@ -1,4 +1,7 @@
-//! Every check of the decision tree, each a located error, all reported in one run:
+//! Every check of the decision tree, each a located error, all reported in one run. `run` calls
+//! the passes in order (ids, start, questions, outcomes, cycles, reachability, page budget, paths,
+//! "not sure" answers, see-also); the safety cases follow in `cases.rs`. The passes compile the
+//! authors' `model::*Meta` into the checked `Question`, `Answer` and `Outcome` as they go.
 //!
 //! | code | check |
 //! |------|-------|
@@ -15,6 +18,7 @@
 //! | E012 | an "I'm not sure" answer on a safety question that can lead somewhere less urgent than another answer |
 //! | E013 | audience: a question or cause that does not fit the audience a path has set |
 //! | E016 | an id that is not URL-safe, or an answer id reserved for the tree's own URLs |
+//! | E040 | an outcome without the safety net its urgency needs |
 //! | W002 | a question with more than 6 items |
 //! | W003 | more pages than the budget (an error above the hard limit) |
 
@@ -145,7 +149,6 @@ impl<'a> Checker<'a> {
 
     /// Resolves the cause ids at `outcomes[o].<field>`.
     fn resolve_causes(&mut self, outcome: usize, field: &str, ids: &[String]) -> Vec<CauseRef> {
-        let known = self.cause_ids();
         let outcome_id = &self.meta.outcomes[outcome].id;
         let mut seen = HashSet::new();
         let mut resolved = Vec::new();
@@ -175,7 +178,7 @@ impl<'a> Checker<'a> {
                     .failed
                     .contains(&format!("{CAUSES_DIR}/{id}.md")) => {}
                 None => {
-                    let help = self.suggest(id, &known, "causes");
+                    let help = self.suggest(id, &self.cause_ids(), "causes");
                     self.error(
                         "E003",
                         format!(
@@ -191,7 +194,8 @@ impl<'a> Checker<'a> {
     }
 }
 
-/// Runs every check; returns the compiled tree when there is no error.
+/// Runs every pass, in order; returns the compiled tree when none found an error. The safety
+/// cases are checked after this, against the compiled tree (see `cases.rs`).
 pub(super) fn run(
     page: &Page,
     meta: &TreeMeta,
@@ -208,10 +212,57 @@ pub(super) fn run(
         found: Vec::new(),
         suggested: HashSet::new(),
     };
+    let ids = check_ids(&mut c);
+    let start = check_start(&mut c, &ids);
+    let (questions, graph) = compile_questions(&mut c, &ids);
+    let mut outcomes = compile_outcomes(&mut c);
+    // The start page's text: its placeholders were filled (and checked) with the Markdown.
+    let intro_html = page.rendered.html.clone();
+    let closing = check_cycles(&mut c, &graph, start);
+    let Some(start) = start else {
+        return finish(c, diagnostics, None);
+    };
+    let reached_outcomes = check_reachability(&mut c, &graph, start, &ids, &outcomes, page);
+    // Paths: every page of every path, on the graph without the edges that close loops.
+    let dag = graph.without(&closing);
+    if !check_page_budget(&mut c, &dag, start, &reached_outcomes) {
+        return finish(c, diagnostics, None);
+    }
+    let steps = graph::steps(&dag, start);
+    check_paths(&mut c, &questions, &outcomes, &steps);
+    check_unsure(&mut c, &questions, &outcomes, &dag);
+    offer_see_also(&mut c, &questions, &mut outcomes, &steps);
+    let tree = Tree {
+        title: meta.title.clone(),
+        description: meta.description.clone(),
+        last_reviewed: meta.last_reviewed,
+        next_review: meta.next_review,
+        start,
+        questions,
+        outcomes,
+        steps,
+        intro_html,
+    };
+    finish(c, diagnostics, Some(tree))
+}
 
-    // Ids: URL-safe and unique across questions and outcomes.
+/// The ids of questions and outcomes: where each is defined, and which repeat an earlier one.
+struct Ids<'m> {
+    defined: HashMap<&'m str, (Node, Location)>,
+    /// Nodes whose id repeats an earlier one: reported once (E002), not again as unreachable.
+    duplicates: HashSet<Node>,
+}
+
+impl Ids<'_> {
+    fn resolve(&self, id: &str) -> Option<Node> {
+        self.defined.get(id).map(|(node, _)| *node)
+    }
+}
+
+/// Ids pass (E016, E002): question and outcome ids are URL-safe and unique across both.
+fn check_ids<'m>(c: &mut Checker<'m>) -> Ids<'m> {
+    let meta = c.meta;
     let mut ids: HashMap<&str, (Node, Location)> = HashMap::new();
-    // Nodes whose id repeats an earlier one: reported once (E002), not again as unreachable.
     let mut duplicates: HashSet<Node> = HashSet::new();
     let nodes = meta
         .questions
@@ -253,17 +304,16 @@ pub(super) fn run(
             }
         }
     }
-    let all_ids: Vec<&str> = meta
-        .questions
-        .iter()
-        .map(|q| q.id.as_str())
-        .chain(meta.outcomes.iter().map(|o| o.id.as_str()))
-        .collect();
-    let question_ids: Vec<&str> = meta.questions.iter().map(|q| q.id.as_str()).collect();
-    let resolve = |id: &str| ids.get(id).map(|(node, _)| *node);
+    Ids {
+        defined: ids,
+        duplicates,
+    }
+}
 
-    // The start.
-    let start = match resolve(&meta.start) {
+/// Start pass (E003, E009): `start` names a question, and an emergency one.
+fn check_start(c: &mut Checker, ids: &Ids) -> Option<usize> {
+    let meta = c.meta;
+    let start = match ids.resolve(&meta.start) {
         Some(Node::Question(i)) => Some(i),
         Some(Node::Outcome(_)) => {
             c.error(
@@ -278,6 +328,7 @@ pub(super) fn run(
             None
         }
         None => {
+            let question_ids: Vec<&str> = meta.questions.iter().map(|q| q.id.as_str()).collect();
             let help = c.suggest(&meta.start, &question_ids, "questions");
             c.error(
                 "E003",
@@ -303,8 +354,13 @@ pub(super) fn run(
             Some("ask about life-threatening signs first".to_owned()),
         );
     }
+    start
+}
 
-    // Questions and their answers.
+/// Questions pass (E002, E003, E004, E005, E012, E016, W002): each question and its answers,
+/// compiled with their texts filled, and the graph of where the answers lead.
+fn compile_questions(c: &mut Checker, ids: &Ids) -> (Vec<Question>, Graph) {
+    let meta = c.meta;
     let mut questions = Vec::new();
     let mut graph = Graph {
         edges: Vec::new(),
@@ -416,10 +472,16 @@ pub(super) fn run(
                 );
             }
             let label = c.fill(&answer.label, &a_key(qi, ai, "label"));
-            let target = resolve(&answer.next);
+            let target = ids.resolve(&answer.next);
             match target {
                 Some(node) => edges.push((ai, node)),
                 None => {
+                    let all_ids: Vec<&str> = meta
+                        .questions
+                        .iter()
+                        .map(|q| q.id.as_str())
+                        .chain(meta.outcomes.iter().map(|o| o.id.as_str()))
+                        .collect();
                     let help = c.suggest(&answer.next, &all_ids, "questions and outcomes");
                     c.error(
                         "E003",
@@ -453,8 +515,13 @@ pub(super) fn run(
             answers,
         });
     }
+    (questions, graph)
+}
 
-    // Outcomes.
+/// Outcomes pass (E002, E003, E010, E011, E040): each outcome compiled with its causes, pages
+/// and safety net resolved and its texts filled.
+fn compile_outcomes(c: &mut Checker) -> Vec<Outcome> {
+    let meta = c.meta;
     let mut outcomes = Vec::new();
     for (oi, outcome) in meta.outcomes.iter().enumerate() {
         let causes = c.resolve_causes(oi, "causes", &outcome.causes);
@@ -518,8 +585,8 @@ pub(super) fn run(
             .note
             .as_ref()
             .map(|note| c.fill(note, &o_key(oi, "note")));
-        let safety_net = check_safety_net(&mut c, oi);
-        let pages = resolve_pages(&mut c, oi);
+        let safety_net = check_safety_net(c, oi);
+        let pages = resolve_pages(c, oi);
         outcomes.push(Outcome {
             id: outcome.id.clone(),
             urgency: outcome.urgency,
@@ -533,12 +600,13 @@ pub(super) fn run(
             pages,
         });
     }
+    outcomes
+}
 
-    // The start page's text: its placeholders were filled (and checked) with the Markdown.
-    let intro_html = page.rendered.html.clone();
-
-    // Loops.
-    let cycles = graph::cycles(&graph, start);
+/// Cycles pass (E006): every loop, spelled out; returns the edges that close them.
+fn check_cycles(c: &mut Checker, graph: &Graph, start: Option<usize>) -> Vec<Edge> {
+    let meta = c.meta;
+    let cycles = graph::cycles(graph, start);
     let mut closing: Vec<Edge> = Vec::new();
     for cycle in &cycles {
         let (first, _) = cycle[0];
@@ -556,13 +624,24 @@ pub(super) fn run(
             Some("every path must end at an outcome: point this answer at an outcome or a later question".to_owned()),
         );
     }
+    closing
+}
 
-    let Some(start) = start else {
-        return finish(c, diagnostics, None);
-    };
-
-    // Reachability. A question suggested by a "did you mean" is probably what a dangling `next`
-    // meant: what it leads to is not reported as unreachable as well.
+/// Reachability pass (E007, E008): every question and outcome can be reached from the start,
+/// and every cause page is named by a reachable outcome. Returns which outcomes are reached.
+fn check_reachability(
+    c: &mut Checker,
+    graph: &Graph,
+    start: usize,
+    ids: &Ids,
+    outcomes: &[Outcome],
+    tree_page: &Page,
+) -> Vec<bool> {
+    let meta = c.meta;
+    let content = c.content;
+    let duplicates = &ids.duplicates;
+    // A question suggested by a "did you mean" is probably what a dangling `next` meant: what it
+    // leads to is not reported as unreachable as well.
     let mut roots = vec![start];
     roots.extend(
         meta.questions
@@ -571,7 +650,7 @@ pub(super) fn run(
             .filter(|(_, q)| c.suggested.contains(&q.id))
             .map(|(i, _)| i),
     );
-    let (reached_questions, reached_outcomes) = graph::reachable(&graph, &roots);
+    let (reached_questions, reached_outcomes) = graph::reachable(graph, &roots);
     for (qi, question) in meta.questions.iter().enumerate() {
         if !reached_questions[qi]
             && !c.suggested.contains(&question.id)
@@ -630,14 +709,22 @@ pub(super) fn run(
             .with_help(format!(
                 "name `{}` in the `causes` of an outcome in {}, or mark the cause `draft: true`",
                 cause_page.id,
-                page.file.path.display()
+                tree_page.file.path.display()
             )),
         );
     }
+    reached_outcomes
+}
 
-    // Paths: every page of every path, on the graph without the edges that close loops.
-    let dag = graph.without(&closing);
-    let pages = graph::count_steps(&dag, start)
+/// Page budget pass (W003): every path is a static page; warn above the budget, refuse above
+/// the limit. Returns whether the tree is small enough to render.
+fn check_page_budget(
+    c: &mut Checker,
+    dag: &Graph,
+    start: usize,
+    reached_outcomes: &[bool],
+) -> bool {
+    let pages = graph::count_steps(dag, start)
         .saturating_add(reached_outcomes.iter().filter(|r| **r).count() as u64);
     if pages > PAGE_LIMIT {
         c.error(
@@ -646,7 +733,7 @@ pub(super) fn run(
             c.at(&[Key::Field("questions")]),
             Some("every path is a static page: merge questions, or let answers share outcomes instead of questions".to_owned()),
         );
-        return finish(c, diagnostics, None);
+        return false;
     }
     if pages > PAGE_BUDGET {
         c.found.push(
@@ -658,23 +745,7 @@ pub(super) fn run(
             .with_help("every path is a static page: consider merging questions"),
         );
     }
-    let steps = graph::steps(&dag, start);
-    check_paths(&mut c, &questions, &outcomes, &steps);
-    check_unsure(&mut c, &questions, &outcomes, &dag);
-
-    derive_see_also(&mut c, &questions, &mut outcomes, &steps);
-    let tree = Tree {
-        title: meta.title.clone(),
-        description: meta.description.clone(),
-        last_reviewed: meta.last_reviewed,
-        next_review: meta.next_review,
-        start,
-        questions,
-        outcomes,
-        steps,
-        intro_html,
-    };
-    finish(c, diagnostics, Some(tree))
+    true
 }
 
 /// E040: an outcome below `emergency` must say when to call the emergency number, and one below
@@ -777,18 +848,16 @@ fn finish(c: Checker, diagnostics: &mut Vec<Diagnostic>, tree: Option<Tree>) -> 
     if failed { None } else { tree }
 }
 
-/// E009 (phases, emergency and red-flag questions first) and E013 (audience) along every path.
+/// Paths pass (E009, E013): phases in order, emergency and red-flag questions first, and the
+/// audience a path sets, along every path.
 fn check_paths(c: &mut Checker, questions: &[Question], outcomes: &[Outcome], steps: &[Step]) {
     let mut reported: HashSet<String> = HashSet::new();
     let path_of = |answers: &[Edge]| -> String {
         if answers.is_empty() {
-            return "(start)".to_owned();
+            "(start)".to_owned()
+        } else {
+            super::path_text(questions, answers)
         }
-        answers
-            .iter()
-            .map(|&(q, a)| questions[q].answers[a].id.as_str())
-            .collect::<Vec<_>>()
-            .join("/")
     };
     for step in steps {
         let answers = &step.answers;
@@ -961,8 +1030,8 @@ fn check_paths(c: &mut Checker, questions: &[Question], outcomes: &[Outcome], st
     }
 }
 
-/// E012: on emergency and red-flag questions, "I'm not sure" must never lead somewhere less
-/// urgent than any other answer (except "none of these").
+/// "Not sure" pass (E012): on emergency and red-flag questions, "I'm not sure" never leads
+/// somewhere less urgent than any other answer (except "none of these").
 fn check_unsure(c: &mut Checker, questions: &[Question], outcomes: &[Outcome], dag: &Graph) {
     let urgency: Vec<Urgency> = outcomes.iter().map(|o| o.urgency).collect();
     let bounds = graph::urgency_bounds(dag, &urgency);
@@ -1017,24 +1086,31 @@ fn check_unsure(c: &mut Checker, questions: &[Question], outcomes: &[Outcome], d
     }
 }
 
-/// An outcome without causes and without `see_also` offers, on each path, the causes of the other
-/// answers of the question that led there (see [`super::derived_see_also`]); its canonical page
-/// offers all of them. With nothing to offer, the author must list `see_also` (E011), so that
-/// every outcome page links at least one cause page.
-fn derive_see_also(
+/// See-also pass (E011): an outcome without causes and without `see_also` offers, on each path,
+/// the causes of the other answers of the question that led there (see
+/// [`super::see_also_on_path`]), and on its canonical page all of them. With nothing to offer on
+/// some path, the author must list `see_also`, so that every outcome page links a cause page.
+fn offer_see_also(
     c: &mut Checker,
     questions: &[Question],
     outcomes: &mut [Outcome],
     steps: &[Step],
 ) {
+    // The paths to each outcome, found in one pass over the steps.
+    let mut paths_to: Vec<Vec<&Step>> = vec![Vec::new(); outcomes.len()];
+    for step in steps {
+        if let Node::Outcome(oi) = step.node {
+            paths_to[oi].push(step);
+        }
+    }
     for oi in 0..outcomes.len() {
         if !outcomes[oi].causes.is_empty() || outcomes[oi].see_also_explicit {
             continue;
         }
         let mut union: Vec<CauseRef> = Vec::new();
         let mut empty_on: Option<&Step> = None;
-        for step in steps.iter().filter(|s| s.node == Node::Outcome(oi)) {
-            let found = super::derived_see_also(questions, outcomes, oi, &step.answers);
+        for &step in &paths_to[oi] {
+            let found = super::see_also_on_path(questions, outcomes, oi, &step.answers);
             if found.is_empty() && empty_on.is_none() {
                 empty_on = Some(step);
             }
@@ -1045,12 +1121,7 @@ fn derive_see_also(
             }
         }
         if let Some(step) = empty_on {
-            let path = step
-                .answers
-                .iter()
-                .map(|&(q, a)| questions[q].answers[a].id.as_str())
-                .collect::<Vec<_>>()
-                .join("/");
+            let path = super::path_text(questions, &step.answers);
             c.error(
                 "E011",
                 format!(
