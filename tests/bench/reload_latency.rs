@@ -252,13 +252,12 @@ fn subscribe(addr: std::net::SocketAddr) -> Receiver<(String, String)> {
             let text = line.trim_end();
             if let Some(value) = text.strip_prefix("event: ") {
                 name = value.to_owned();
-            } else if let Some(value) = text.strip_prefix("data: ") {
-                if sender
+            } else if let Some(value) = text.strip_prefix("data: ")
+                && sender
                     .send((std::mem::take(&mut name), value.to_owned()))
                     .is_err()
-                {
-                    break;
-                }
+            {
+                break;
             }
             line.clear();
         }
