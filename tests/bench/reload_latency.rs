@@ -241,7 +241,7 @@ fn page_output(page: &str) -> String {
 fn subscribe(addr: std::net::SocketAddr) -> Receiver<(String, String)> {
     let mut stream = TcpStream::connect(addr).unwrap();
     stream
-        .write_all(b"GET /__kneeguide/events HTTP/1.1\r\nHost: bench\r\n\r\n")
+        .write_all(format!("GET /__kneeguide/events HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes())
         .unwrap();
     let (sender, receiver) = channel();
     std::thread::spawn(move || {
