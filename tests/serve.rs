@@ -56,10 +56,15 @@ fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
 
 impl Serve {
     fn start(site: tempfile::TempDir, extra: &[&str]) -> Serve {
+        Serve::start_with_env(site, extra, &[])
+    }
+
+    fn start_with_env(site: tempfile::TempDir, extra: &[&str], env: &[(&str, &str)]) -> Serve {
         let mut child = Command::new(env!("CARGO_BIN_EXE_kneeguide"))
             .args(["serve", "--port", "0", "--root"])
             .arg(site.path())
             .args(extra)
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -750,6 +755,68 @@ fn two_hundred_and_sixty_event_streams_do_not_lock_out_a_reader() {
     fs::write(&about, text.replace("A test site.", "A site under load.")).unwrap();
     events.expect("reload");
     drop(streams);
+    serve.stop();
+}
+
+/// The test-only hook makes any rebuild of a page containing this text hang for good, like a
+/// rebuild caught in a bug (the `fn-` heading id loop of issue 10 was one).
+const HANG: (&str, &str) = ("KNEEGUIDE_TEST_HANG", "HANG-THE-REBUILD");
+
+#[test]
+fn a_rebuild_that_never_ends_is_reported_later_saves_still_rebuild_and_ctrl_c_exits() {
+    let serve = Serve::start_with_env(cli_site(), &["--rebuild-limit", "0.5"], &[HANG]);
+    let events = serve.events();
+    let about = serve.path("content/about.md");
+    let original = fs::read_to_string(&about).unwrap();
+    fs::write(&about, original.replace("A test site.", "HANG-THE-REBUILD")).unwrap();
+
+    // Reported in the terminal and over the page, which still shows the last good build.
+    events.expect("errors");
+    wait_for("the report in the terminal", || {
+        serve.stderr().contains("error[E072]")
+    });
+    let terminal = serve.stderr();
+    assert!(
+        terminal.contains(
+            "error[E072]: content/about.md changed: the rebuild has been running for 0.5 s \
+             and may never finish"
+        ),
+        "{terminal}"
+    );
+    let html = serve.get("/about/").text();
+    assert!(
+        html.contains("kneeguide-overlay") && html.contains("E072"),
+        "{html}"
+    );
+    assert!(html.contains("A test site."), "the last good page: {html}");
+
+    // The next save is rebuilt by a fresh rebuild while the stuck one still hangs.
+    fs::write(&about, original.replace("A test site.", "A fixed site.")).unwrap();
+    events.expect("reload");
+    let html = serve.get("/about/").text();
+    assert!(
+        html.contains("A fixed site.") && !html.contains("kneeguide-overlay"),
+        "{html}"
+    );
+
+    // Ctrl-C stops it at once, stuck thread and all.
+    serve.stop();
+}
+
+#[test]
+fn a_first_build_that_never_ends_still_lets_serve_start_and_stop() {
+    let site = cli_site();
+    let about = site.path().join("content/about.md");
+    let original = fs::read_to_string(&about).unwrap();
+    fs::write(&about, original.replace("A test site.", "HANG-THE-REBUILD")).unwrap();
+    let serve = Serve::start_with_env(site, &["--rebuild-limit", "0.5"], &[HANG]);
+    let page = serve.get("/about/");
+    assert_eq!(page.status, 500, "no good build yet");
+    assert!(page.text().contains("E072"), "{}", page.text());
+    let events = serve.events();
+    fs::write(&about, &original).unwrap();
+    events.expect("reload");
+    assert_eq!(serve.get("/about/").status, 200);
     serve.stop();
 }
 
