@@ -21,6 +21,8 @@ pub mod check;
 pub mod config;
 pub mod content;
 pub mod diagnostics;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod markdown;
 pub mod output;
 pub mod placeholders;

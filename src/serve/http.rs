@@ -350,7 +350,7 @@ impl Request {
         })
     }
 
-    fn path_only(&self) -> &str {
+    pub fn path_only(&self) -> &str {
         let end = self.target.find(['?', '#']).unwrap_or(self.target.len());
         &self.target[..end]
     }
