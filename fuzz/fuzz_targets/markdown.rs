@@ -1,0 +1,17 @@
+//! A page body: Markdown rendering with heading ids, footnotes, placeholders and link rewriting.
+#![no_main]
+
+use std::sync::LazyLock;
+
+use kneeguide::config::SiteConfig;
+use libfuzzer_sys::fuzz_target;
+
+static CONFIG: LazyLock<Option<SiteConfig>> = LazyLock::new(|| {
+    kneeguide::fuzzing::site_config(include_str!(
+        "../../tests/fixtures/triage/_shared/site.yaml"
+    ))
+});
+
+fuzz_target!(|data: &[u8]| {
+    kneeguide::fuzzing::markdown(&String::from_utf8_lossy(data), CONFIG.as_ref());
+});
