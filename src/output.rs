@@ -352,7 +352,8 @@ fn restore_interrupted_swap(output: &Path) -> io::Result<Option<Diagnostic>> {
         )));
     }
     if exists(output) {
-        fs::remove_dir_all(&old)?;
+        // Best effort, like any leftover: the two-rename swap clears it again before use.
+        let _ = fs::remove_dir_all(&old);
     }
     Ok(None)
 }
