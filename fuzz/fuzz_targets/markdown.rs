@@ -1,4 +1,8 @@
 //! A page body: Markdown rendering with heading ids, footnotes, placeholders and link rewriting.
+//!
+//! `KNEEGUIDE_FUZZ_SKIP_KNOWN=1` skips inputs containing `fn` in any case: the known `fn-`
+//! heading-id hang (artifacts-found/markdown/) would otherwise be found again within seconds and
+//! stop the run. Drop it once that fix is merged.
 #![no_main]
 
 use std::sync::LazyLock;
@@ -12,6 +16,13 @@ static CONFIG: LazyLock<Option<SiteConfig>> = LazyLock::new(|| {
     ))
 });
 
+static SKIP_KNOWN: LazyLock<bool> =
+    LazyLock::new(|| std::env::var_os("KNEEGUIDE_FUZZ_SKIP_KNOWN").is_some());
+
 fuzz_target!(|data: &[u8]| {
-    kneeguide::fuzzing::markdown(&String::from_utf8_lossy(data), CONFIG.as_ref());
+    let body = String::from_utf8_lossy(data);
+    if *SKIP_KNOWN && body.to_ascii_lowercase().contains("fn") {
+        return;
+    }
+    kneeguide::fuzzing::markdown(&body, CONFIG.as_ref());
 });
