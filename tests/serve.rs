@@ -812,7 +812,12 @@ fn a_first_build_that_never_ends_still_lets_serve_start_and_stop() {
     let serve = Serve::start_with_env(site, &["--rebuild-limit", "0.5"], &[HANG]);
     let page = serve.get("/about/");
     assert_eq!(page.status, 500, "no good build yet");
-    assert!(page.text().contains("E072"), "{}", page.text());
+    assert!(
+        page.text()
+            .contains("error[E072]: the first build has been running for 0.5 s"),
+        "{}",
+        page.text()
+    );
     let events = serve.events();
     fs::write(&about, &original).unwrap();
     events.expect("reload");

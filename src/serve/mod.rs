@@ -388,10 +388,15 @@ impl Rebuilder {
         // never covered up by this report.
         let shown = self.shown.lock().unwrap_or_else(|p| p.into_inner());
         if *shown < number {
+            let which = if what.is_some() {
+                "rebuild"
+            } else {
+                "first build"
+            };
             self.report_stuck(
                 what.as_deref(),
                 &format!(
-                    "the rebuild has been running for {} and may never finish",
+                    "the {which} has been running for {} and may never finish",
                     seconds(self.limit)
                 ),
             );
