@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::content::frontmatter::Key;
-use crate::content::meta::{Date, PlainMeta, SOURCE_WITHOUT_URL, Source};
+use crate::content::meta::{Date, PlainMeta, ReviewedBy, SOURCE_WITHOUT_URL, Source};
 use crate::content::{Content, Meta, Page};
 use crate::diagnostics::Diagnostic;
 use crate::markdown::LinkError;
@@ -51,22 +51,26 @@ pub fn run(
                     diagnostics,
                 );
                 check_sources(page, &cause.sources, true, diagnostics);
+                check_reviewed_by(page, cause.reviewed_by.as_ref(), today, diagnostics);
                 check_cause_lists(page, cause, diagnostics);
             }
             Meta::Home(PlainMeta {
                 last_reviewed,
                 next_review,
                 sources,
+                reviewed_by,
                 ..
             })
             | Meta::Plain(PlainMeta {
                 last_reviewed,
                 next_review,
                 sources,
+                reviewed_by,
                 ..
             }) => {
                 check_review_dates(page, *last_reviewed, *next_review, today, diagnostics);
                 check_sources(page, sources, false, diagnostics);
+                check_reviewed_by(page, reviewed_by.as_ref(), today, diagnostics);
             }
             Meta::Tree(tree) => {
                 check_review_dates(
@@ -76,6 +80,8 @@ pub fn run(
                     today,
                     diagnostics,
                 );
+                check_sources(page, &tree.sources, false, diagnostics);
+                check_reviewed_by(page, tree.reviewed_by.as_ref(), today, diagnostics);
             }
         }
     }
@@ -236,6 +242,43 @@ fn check_review_dates(
                 "review the page against its sources, then update last_reviewed and next_review",
             ),
         );
+    }
+}
+
+/// A clinical review is a claim readers rely on: it cannot be dated after today or name nobody.
+pub fn check_reviewed_by(
+    page: &Page,
+    reviewed_by: Option<&ReviewedBy>,
+    today: Date,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let Some(review) = reviewed_by else {
+        return;
+    };
+    let at = |field| page.locate(&[Key::Field("reviewed_by"), Key::Field(field)]);
+    if review.date > today {
+        diagnostics.push(
+            Diagnostic::error(
+                "E051",
+                format!(
+                    "reviewed_by date {} is in the future (today is {today})",
+                    review.date
+                ),
+            )
+            .at(at("date"))
+            .with_help("write the day the clinician reviewed the page"),
+        );
+    }
+    for (field, value) in [("name", &review.name), ("role", &review.role)] {
+        if value.trim().is_empty() {
+            diagnostics.push(
+                Diagnostic::error("E052", format!("reviewed_by {field} is empty"))
+                    .at(at(field))
+                    .with_help(
+                        "name the clinician and their role, e.g. role: General practitioner",
+                    ),
+            );
+        }
     }
 }
 

@@ -27,8 +27,27 @@ pub struct SiteConfig {
     /// Optional phone number for same-day (non-emergency) help.
     #[serde(default)]
     pub urgent_number: Option<String>,
+    /// Where `urgent_number` works, e.g. "Germany": shown beside the number, because a national
+    /// number must not read as if it worked everywhere.
+    #[serde(default)]
+    pub urgent_number_region: Option<String>,
+    /// The hospital service for adults, as text reads it: "the emergency department (in Germany
+    /// the Notaufnahme)". Filled into `{emergency_department}`.
+    #[serde(default)]
+    pub emergency_department: Option<String>,
+    /// The same for children: "a children's emergency department (in Germany the
+    /// Kinder-Notaufnahme)". Filled into `{children_emergency_department}`.
+    #[serde(default)]
+    pub children_emergency_department: Option<String>,
     #[serde(default)]
     pub publisher: Option<String>,
+    /// Write `_headers` (security and cache headers for Netlify and Cloudflare Pages).
+    #[serde(default = "yes")]
+    pub host_headers: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn default_theme() -> String {
@@ -101,6 +120,36 @@ pub fn load(root: &Path, base_url_override: Option<&str>) -> Result<SiteConfig, 
             );
         }
     }
+    for (field, value) in [
+        ("urgent_number_region", &config.urgent_number_region),
+        ("emergency_department", &config.emergency_department),
+        (
+            "children_emergency_department",
+            &config.children_emergency_department,
+        ),
+    ] {
+        if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
+            errors.push(
+                Diagnostic::error("E050", format!("`{field}` is empty"))
+                    .at(frontmatter::locate(&file, &whole, &[Key::Field(field)]))
+                    .with_help("write the words that texts should show, or remove the line"),
+            );
+        }
+    }
+    if config.urgent_number_region.is_some() && config.urgent_number.is_none() {
+        errors.push(
+            Diagnostic::error(
+                "E050",
+                "`urgent_number_region` is set but `urgent_number` is not",
+            )
+            .at(frontmatter::locate(
+                &file,
+                &whole,
+                &[Key::Field("urgent_number_region")],
+            ))
+            .with_help("it names where urgent_number works: set both or neither"),
+        );
+    }
     let language_ok = !config.language.is_empty()
         && config
             .language
@@ -141,8 +190,63 @@ mod tests {
             emergency_number: "112".into(),
             urgent_help: "a doctor".into(),
             urgent_number: None,
+            urgent_number_region: None,
+            emergency_department: None,
+            children_emergency_department: None,
             publisher: None,
+            host_headers: true,
         }
+    }
+
+    fn load_text(text: &str) -> Result<SiteConfig, Vec<Diagnostic>> {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(CONFIG_FILE), text).unwrap();
+        load(dir.path(), None)
+    }
+
+    const MINIMAL: &str = "title: T\ndescription: D\nlanguage: en\nbase_url: https://example.org/\n\
+                           emergency_number: \"112\"\nurgent_help: your doctor\n";
+
+    #[test]
+    fn service_names_and_the_region_are_read() {
+        let config = load_text(&format!(
+            "{MINIMAL}urgent_number: \"116117\"\nurgent_number_region: Germany\n\
+             emergency_department: the emergency department\n\
+             children_emergency_department: a children's emergency department\n"
+        ))
+        .unwrap();
+        assert_eq!(config.urgent_number_region.as_deref(), Some("Germany"));
+        assert_eq!(
+            config.children_emergency_department.as_deref(),
+            Some("a children's emergency department")
+        );
+    }
+
+    #[test]
+    fn an_empty_service_name_or_a_region_without_a_number_is_a_located_error() {
+        let errors = load_text(&format!(
+            "{MINIMAL}emergency_department: \"\"\nurgent_number_region: Germany\n"
+        ))
+        .unwrap_err();
+        let found: Vec<(&str, usize, usize, &str)> = errors
+            .iter()
+            .map(|d| {
+                let at = d.location.as_ref().unwrap();
+                (d.code, at.line, at.column, d.message.as_str())
+            })
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("E050", 7, 23, "`emergency_department` is empty"),
+                (
+                    "E050",
+                    8,
+                    23,
+                    "`urgent_number_region` is set but `urgent_number` is not"
+                ),
+            ]
+        );
     }
 
     #[test]

@@ -54,6 +54,11 @@ pub struct BuildOptions {
     pub drafts: bool,
     /// The date review checks compare with; today unless a test pins it.
     pub today: Option<Date>,
+    /// Write the theme's service worker (offline reading). `serve` turns it off: a preview that
+    /// a worker serves from its cache would hide the edits it exists to show.
+    pub service_worker: bool,
+    /// `build --deny-warnings`: any warning fails the build, and nothing is written.
+    pub deny_warnings: bool,
 }
 
 impl BuildOptions {
@@ -63,6 +68,8 @@ impl BuildOptions {
             base_url: None,
             drafts: false,
             today: None,
+            service_worker: true,
+            deny_warnings: false,
         }
     }
 }
@@ -75,6 +82,8 @@ pub struct Site {
     pub tree: Option<triage::Tree>,
     /// Warnings found on the way (errors stop the load).
     pub warnings: Diagnostics,
+    /// See [`BuildOptions::service_worker`].
+    pub service_worker: bool,
 }
 
 /// Loads and checks everything; on any error, returns all diagnostics found (errors and warnings).
@@ -110,7 +119,7 @@ pub fn load(options: &BuildOptions) -> Result<Site, Diagnostics> {
     }
     let tree = config
         .as_ref()
-        .and_then(|config| triage::compile(&content, config, &mut found));
+        .and_then(|config| triage::compile(&content, config, &options.root, &mut found));
 
     let mut diagnostics = Diagnostics::new();
     diagnostics.extend(found);
@@ -122,13 +131,14 @@ pub fn load(options: &BuildOptions) -> Result<Site, Diagnostics> {
                 .and_then(triage::Tree::global)
                 .map(|value| vec![("tree", value)])
                 .unwrap_or_default();
-            render::set_global_context(&mut theme, &config, &content, extra);
+            render::set_global_context(&mut theme, &config, &content, tree.as_ref(), extra);
             Ok(Site {
                 config,
                 content,
                 theme,
                 tree,
                 warnings: diagnostics,
+                service_worker: options.service_worker,
             })
         }
         _ => Err(diagnostics),
@@ -170,8 +180,40 @@ fn render_markdown(
     link_errors
 }
 
-/// Renders the whole site into `sink`; returns the number of files written.
+/// Renders the whole site into `sink`; returns the number of pages written. Two files are made
+/// last, from the list of everything else the build wrote: `_headers` (the HTTP policy for hosts
+/// that read it) and the theme's service worker.
 pub fn render(site: &Site, sink: &dyn Sink) -> Result<usize, Diagnostics> {
+    let recorder = render::Recorder::new(sink);
+    let written = render_pages(site, &recorder)?;
+    let precache = recorder.precache();
+    let mut errors = Vec::new();
+    let worker = site.service_worker && site.theme.has_template(render::SERVICE_WORKER_TEMPLATE);
+    if site.config.host_headers {
+        let worker_file = worker.then_some(render::SERVICE_WORKER_PATH);
+        let files = precache.files.iter().map(String::as_str).chain(worker_file);
+        let headers = render::netlify_headers(site.config.base_path(), files);
+        if let Err(error) = sink.put(render::HEADERS_FILE, headers.into_bytes()) {
+            errors.push(Diagnostic::error(
+                "E032",
+                format!("cannot write {}: {error}", render::HEADERS_FILE),
+            ));
+        }
+    }
+    if worker && let Err(error) = render::write_service_worker(&site.theme, precache, sink) {
+        errors.push(error);
+    }
+    if errors.is_empty() {
+        Ok(written)
+    } else {
+        let mut diagnostics = Diagnostics::new();
+        diagnostics.extend(errors);
+        Err(diagnostics)
+    }
+}
+
+/// Every page, the tree, the theme's static files, the sitemap and robots.txt.
+fn render_pages(site: &Site, sink: &dyn Sink) -> Result<usize, Diagnostics> {
     let tree = site.tree.as_ref();
     let cause_extra = |page: &content::Page| match (&page.meta, tree) {
         (Meta::Cause(_), Some(tree)) => tree.cause_extra(&page.id),
@@ -208,11 +250,16 @@ pub fn render(site: &Site, sink: &dyn Sink) -> Result<usize, Diagnostics> {
         ),
     ];
     files.extend(site.theme.static_files.iter().cloned());
+    let mut errors = Vec::new();
+    match render::web_manifest(&site.theme) {
+        Some(Ok(file)) => files.push(file),
+        Some(Err(error)) => errors.push(error),
+        None => {}
+    }
     if let Some(tree) = tree {
         files.extend(tree.files());
     }
 
-    let mut errors = Vec::new();
     for (path, bytes) in files {
         if let Err(error) = sink.put(&path, bytes) {
             errors.push(Diagnostic::error(
@@ -245,6 +292,38 @@ fn last_reviewed(meta: &Meta) -> Option<Date> {
     }
 }
 
+/// `kneeguide check --cases`: the safety cases' report of the site's decision tree. `Err` holds
+/// every diagnostic when the report cannot be made (no tree, or the tree itself has errors).
+pub fn case_report(options: &BuildOptions) -> Result<triage::cases::Report, Diagnostics> {
+    let mut found = Vec::new();
+    let config = config::load(&options.root, options.base_url.as_deref());
+    let content = content::load(&options.root, options.drafts, &mut found);
+    let report = match &config {
+        Ok(config) => triage::compile_with_cases(&content, config, &options.root, &mut found).1,
+        Err(errors) => {
+            found.extend(errors.iter().cloned());
+            None
+        }
+    };
+    match report {
+        Some(report) => Ok(report),
+        None => {
+            if content.tree().is_none() && !found.iter().any(Diagnostic::is_error) {
+                found.push(Diagnostic::error(
+                    "E046",
+                    format!(
+                        "the site has no decision tree (content/{}), so it has no safety cases",
+                        content::TREE_FILE
+                    ),
+                ));
+            }
+            let mut diagnostics = Diagnostics::new();
+            diagnostics.extend(found);
+            Err(diagnostics.sorted())
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct BuildReport {
     pub pages: usize,
@@ -266,6 +345,9 @@ pub fn build_with(
 ) -> Result<BuildReport, Diagnostics> {
     let started = Instant::now();
     let site = load(options)?;
+    if options.deny_warnings && site.warnings.warning_count() > 0 {
+        return Err(site.warnings);
+    }
     let one = |diagnostic: Diagnostic| {
         let mut diagnostics = Diagnostics::new();
         diagnostics.push(diagnostic);

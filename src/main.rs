@@ -41,6 +41,10 @@ enum Command {
         /// Include pages marked `draft: true`.
         #[arg(long)]
         drafts: bool,
+        /// Fail (exit 1, nothing written) when there is any warning; warnings are still printed
+        /// with their locations.
+        #[arg(long)]
+        deny_warnings: bool,
     },
     /// Preview the site in your browser while you edit it: rebuilt and reloaded on every save.
     ///
@@ -87,10 +91,13 @@ enum Command {
     /// tree, templates) and reports every error with its file, line and column. Fast enough to
     /// run on every save.
     ///
-    /// Exit codes: 0 no errors (warnings may be printed); 1 errors found; 2 usage error.
+    /// Exit codes: 0 no errors (warnings may be printed); 1 errors found (or warnings, with
+    /// --deny-warnings; or a failing safety case); 2 usage error.
     #[command(after_long_help = "Examples:\n  \
         kneeguide check                 check the site in this folder\n  \
-        kneeguide check --drafts        check draft pages too, e.g. a cause you are writing")]
+        kneeguide check --drafts        check draft pages too, e.g. a cause you are writing\n  \
+        kneeguide check --cases         also print every safety case's result as a table\n  \
+        kneeguide check --deny-warnings fail on warnings too (for CI and pre-commit hooks)")]
     Check {
         /// The site folder, holding site.yaml, content/ and themes/.
         #[arg(long, default_value = ".")]
@@ -98,6 +105,14 @@ enum Command {
         /// Also check pages marked `draft: true`.
         #[arg(long)]
         drafts: bool,
+        /// Fail (exit 1) when there is any warning; warnings are still printed with their
+        /// locations.
+        #[arg(long)]
+        deny_warnings: bool,
+        /// Print a table of the decision tree's safety cases: case, path, outcome, urgency and
+        /// result, one row per path (content/decision-tree.cases.yaml).
+        #[arg(long)]
+        cases: bool,
     },
     /// Start a new content file from a template.
     #[command(subcommand)]
@@ -109,7 +124,8 @@ enum NewCommand {
     /// Write content/causes/<ID>.md: a new cause, as a draft.
     ///
     /// Every front-matter field is present with a comment saying what it is for, the body has
-    /// an outline of sections, and last_reviewed is today. The file builds as it is; it stays out
+    /// an outline of sections, and last_reviewed is today. The scaffold comes from the site's
+    /// archetypes/cause.md, else the theme's. The file builds as it is; it stays out
     /// of the site until you remove its `draft: true` line. An existing file is never
     /// overwritten.
     ///
@@ -120,6 +136,24 @@ enum NewCommand {
     Cause {
         /// The cause's id: lower-case words joined by hyphens, e.g. bakers-cyst. It becomes the
         /// file name and the page address (causes/bakers-cyst/).
+        #[arg(allow_hyphen_values = true)]
+        id: String,
+        /// The site folder, holding site.yaml, content/ and themes/.
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+    },
+    /// Write content/<ID>.md: a new plain page (like first aid or about), as a draft.
+    ///
+    /// Like `new cause`: every front-matter field is present with a comment, last_reviewed is
+    /// today, the page builds as it is and stays out of the site until you remove `draft: true`.
+    /// The scaffold comes from the site's archetypes/page.md, else the theme's.
+    ///
+    /// Exit codes: 0 written; 1 the file exists or cannot be written; 2 the id is not URL-safe.
+    #[command(after_long_help = "Example:\n  \
+        kneeguide new page exercises   writes content/exercises.md")]
+    Page {
+        /// The page's id: lower-case words joined by hyphens, e.g. exercises. It becomes the file
+        /// name and the page address (exercises/).
         #[arg(allow_hyphen_values = true)]
         id: String,
         /// The site folder, holding site.yaml, content/ and themes/.
@@ -143,11 +177,13 @@ fn main() -> ExitCode {
             output,
             base_url,
             drafts,
+            deny_warnings,
         } => {
             let output = output.unwrap_or_else(|| root.join("public"));
             let options = kneeguide::BuildOptions {
                 base_url,
                 drafts,
+                deny_warnings,
                 ..kneeguide::BuildOptions::new(root)
             };
             match kneeguide::build(&options, &output) {
@@ -169,6 +205,12 @@ fn main() -> ExitCode {
                 }
                 Err(diagnostics) => {
                     eprint!("{diagnostics}");
+                    if !diagnostics.has_errors() {
+                        eprintln!(
+                            "error: the site was not built: {}, and --deny-warnings turns warnings into errors",
+                            kneeguide::diagnostics::plural(diagnostics.warning_count(), "warning")
+                        );
+                    }
                     ExitCode::from(1)
                 }
             }
@@ -189,8 +231,18 @@ fn main() -> ExitCode {
                 .unwrap_or(kneeguide::serve::DEFAULT_REBUILD_LIMIT);
             serve(options, open)
         }
-        Command::Check { root, drafts } => check(root, drafts),
-        Command::New(NewCommand::Cause { id, root }) => new_cause(&root, &id),
+        Command::Check {
+            root,
+            drafts,
+            deny_warnings,
+            cases,
+        } => check(root, drafts, deny_warnings, cases),
+        Command::New(NewCommand::Cause { id, root }) => {
+            new_file(&root, kneeguide::scaffold::Kind::Cause, &id)
+        }
+        Command::New(NewCommand::Page { id, root }) => {
+            new_file(&root, kneeguide::scaffold::Kind::Page, &id)
+        }
     }
 }
 
@@ -233,12 +285,18 @@ fn serve(options: kneeguide::serve::ServeOptions, open: bool) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn check(root: PathBuf, drafts: bool) -> ExitCode {
+fn check(root: PathBuf, drafts: bool, deny_warnings: bool, cases: bool) -> ExitCode {
     let started = Instant::now();
     let options = kneeguide::BuildOptions {
         drafts,
         ..kneeguide::BuildOptions::new(root)
     };
+    // The table first; the diagnostics below say where each failure is.
+    let mut failed_cases = 0;
+    if cases && let Ok(report) = kneeguide::case_report(&options) {
+        print!("{}", report.table());
+        failed_cases = report.failed();
+    }
     // Render too, into memory: template errors are only found by rendering.
     let result = kneeguide::load(&options).and_then(|site| {
         let sink = kneeguide::output::MemorySink::default();
@@ -254,6 +312,21 @@ fn check(root: PathBuf, drafts: bool) -> ExitCode {
                 0 => String::new(),
                 n => format!(", {}", kneeguide::diagnostics::plural(n, "warning")),
             };
+            if deny_warnings && warnings.warning_count() > 0 {
+                eprintln!(
+                    "error: check found {}, and --deny-warnings turns warnings into errors",
+                    kneeguide::diagnostics::plural(warnings.warning_count(), "warning")
+                );
+                return ExitCode::from(1);
+            }
+            if failed_cases > 0 {
+                // Case failures are errors, so this is only reached if the two runs disagree.
+                eprintln!(
+                    "error: {} failed",
+                    kneeguide::diagnostics::plural(failed_cases, "safety case path")
+                );
+                return ExitCode::from(1);
+            }
             println!(
                 "No errors: checked {} in {elapsed} ms{noted}; nothing was written",
                 kneeguide::diagnostics::plural(pages, "page")
@@ -280,9 +353,9 @@ fn check(root: PathBuf, drafts: bool) -> ExitCode {
     }
 }
 
-fn new_cause(root: &std::path::Path, id: &str) -> ExitCode {
+fn new_file(root: &std::path::Path, kind: kneeguide::scaffold::Kind, id: &str) -> ExitCode {
     let today = kneeguide::content::meta::Date::today();
-    match kneeguide::scaffold::new_cause(root, id, today) {
+    match kneeguide::scaffold::new(root, kind, id, today) {
         Ok(path) => {
             println!(
                 "Created {} (a draft: preview it with `kneeguide serve --drafts`, and remove \

@@ -1,10 +1,18 @@
-//! `{emergency_number}`, `{urgent_number}` and `{urgent_help}` in content text, filled from
-//! site.yaml, so that a phone number is written once. Markdown bodies, decision-tree texts and
-//! the start page all go through here.
+//! `{emergency_number}`, `{urgent_number}`, `{urgent_help}`, `{urgent_number_region}` and the
+//! service names `{emergency_department}` and `{children_emergency_department}` in content text,
+//! filled from site.yaml, so that a phone number or the name of a service is written once.
+//! Markdown bodies, decision-tree texts and the start page all go through here.
 
 use crate::config::SiteConfig;
 
-pub const PLACEHOLDERS: [&str; 3] = ["emergency_number", "urgent_number", "urgent_help"];
+pub const PLACEHOLDERS: [&str; 6] = [
+    "emergency_number",
+    "urgent_number",
+    "urgent_help",
+    "urgent_number_region",
+    "emergency_department",
+    "children_emergency_department",
+];
 
 /// A placeholder that cannot be filled.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,6 +31,9 @@ fn value<'a>(config: &'a SiteConfig, name: &str) -> Option<Option<&'a str>> {
         "emergency_number" => Some(Some(&config.emergency_number)),
         "urgent_help" => Some(Some(&config.urgent_help)),
         "urgent_number" => Some(config.urgent_number.as_deref()),
+        "urgent_number_region" => Some(config.urgent_number_region.as_deref()),
+        "emergency_department" => Some(config.emergency_department.as_deref()),
+        "children_emergency_department" => Some(config.children_emergency_department.as_deref()),
         _ => None,
     }
 }
@@ -122,7 +133,11 @@ mod tests {
             emergency_number: "112".into(),
             urgent_help: "your doctor".into(),
             urgent_number: urgent_number.map(str::to_owned),
+            urgent_number_region: None,
+            emergency_department: Some("the emergency department".into()),
+            children_emergency_department: None,
             publisher: None,
+            host_headers: true,
         }
     }
 
@@ -148,6 +163,28 @@ mod tests {
             fill("{urgent_number}", &config(Some("116117")), plain).unwrap(),
             "116117"
         );
+    }
+
+    #[test]
+    fn service_names_are_placeholders_too() {
+        assert_eq!(
+            fill("Go to {emergency_department}.", &config(None), plain).unwrap(),
+            "Go to the emergency department."
+        );
+        let errors = fill(
+            "Take them to {children_emergency_department}.",
+            &config(None),
+            plain,
+        )
+        .unwrap_err();
+        assert_eq!(errors[0].offset, "Take them to ".len());
+        assert!(
+            errors[0]
+                .message
+                .contains("does not set `children_emergency_department`")
+        );
+        let errors = fill("{emergency_departmnt}", &config(None), plain).unwrap_err();
+        assert_eq!(errors[0].help, "did you mean `{emergency_department}`?");
     }
 
     #[test]

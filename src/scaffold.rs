@@ -1,14 +1,42 @@
-//! `kneeguide new cause <id>`: a new cause file with every front-matter field present and
-//! explained, a body outline, and today's date as `last_reviewed`. It is a draft, and it builds
-//! as it is.
+//! `kneeguide new cause <id>` and `kneeguide new page <id>`: a new file from an archetype, with
+//! every front-matter field present and explained, a body outline, and today's date as
+//! `last_reviewed`. It is a draft, and it builds as it is.
+//!
+//! Archetypes are Tera templates, as Hugo's are Go templates: `archetypes/<kind>.md` in the site
+//! folder wins over `themes/<theme>/archetypes/<kind>.md`, so a site changes its scaffolds without
+//! touching the tool. They see `id`, `title`, `today` and `next_review`.
 
 use std::fmt;
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
+use crate::config;
 use crate::content::meta::Date;
 use crate::content::{CAUSES_DIR, CONTENT_DIR, is_url_safe};
+use crate::diagnostics::Diagnostic;
+use crate::render::THEMES_DIR;
+
+/// The folder, in a site or a theme, that holds the scaffolds for `new`.
+pub const ARCHETYPES_DIR: &str = "archetypes";
+
+/// What `new` can write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `content/causes/<id>.md`
+    Cause,
+    /// `content/<id>.md`
+    Page,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Cause => "cause",
+            Kind::Page => "page",
+        }
+    }
+}
 
 #[derive(Debug)]
 pub enum NewError {
@@ -19,6 +47,15 @@ pub enum NewError {
     /// The folder has no content/: not a site.
     NoContent(PathBuf),
     Io(PathBuf, io::Error),
+    /// site.yaml could not be read, so the theme (and its archetypes) is unknown.
+    Config(Vec<Diagnostic>),
+    /// Neither the site nor its theme has an archetype for this kind.
+    NoArchetype {
+        kind: Kind,
+        looked_in: Vec<PathBuf>,
+    },
+    /// The archetype is not a valid template.
+    Archetype(PathBuf, String),
 }
 
 impl fmt::Display for NewError {
@@ -26,8 +63,8 @@ impl fmt::Display for NewError {
         match self {
             NewError::UnsafeId(id) => write!(
                 f,
-                "error: `{id}` cannot be a cause id: it becomes the file name and the address \
-                 causes/{id}/\n   = help: use lower-case letters and digits in words joined by \
+                "error: `{id}` cannot be an id: it becomes the file name and the page's \
+                 address\n   = help: use lower-case letters and digits in words joined by \
                  single hyphens, e.g. `bakers-cyst`"
             ),
             NewError::Exists(path) => write!(
@@ -45,12 +82,41 @@ impl fmt::Display for NewError {
             NewError::Io(path, error) => {
                 write!(f, "error: cannot write {}: {error}", path.display())
             }
+            NewError::Config(errors) => {
+                for error in errors {
+                    writeln!(f, "{error}")?;
+                }
+                write!(
+                    f,
+                    "   = help: `new` reads site.yaml to find the theme's archetypes; fix it first"
+                )
+            }
+            NewError::NoArchetype { kind, looked_in } => {
+                let places: Vec<String> =
+                    looked_in.iter().map(|p| p.display().to_string()).collect();
+                write!(
+                    f,
+                    "error: no archetype for a new {}: looked for {}\n   = help: copy \
+                     themes/default/{ARCHETYPES_DIR}/{}.md from kneeguide's default theme",
+                    kind.as_str(),
+                    places.join(" and "),
+                    kind.as_str()
+                )
+            }
+            NewError::Archetype(path, error) => {
+                write!(
+                    f,
+                    "error[E030]: the archetype {} cannot be used: {error}",
+                    path.display()
+                )
+            }
         }
     }
 }
 
-/// Writes `content/causes/<id>.md` under `root`; returns its path. Refuses to overwrite.
-pub fn new_cause(root: &Path, id: &str, today: Date) -> Result<PathBuf, NewError> {
+/// Writes a new `kind` file for `id` under `root` from its archetype; returns its path.
+/// Refuses to overwrite.
+pub fn new(root: &Path, kind: Kind, id: &str, today: Date) -> Result<PathBuf, NewError> {
     if !is_url_safe(id) {
         return Err(NewError::UnsafeId(id.to_owned()));
     }
@@ -58,7 +124,11 @@ pub fn new_cause(root: &Path, id: &str, today: Date) -> Result<PathBuf, NewError
     if !content.is_dir() {
         return Err(NewError::NoContent(root.to_path_buf()));
     }
-    let folder = content.join(CAUSES_DIR);
+    let text = render_archetype(root, kind, id, today)?;
+    let folder = match kind {
+        Kind::Cause => content.join(CAUSES_DIR),
+        Kind::Page => content,
+    };
     fs::create_dir_all(&folder).map_err(|e| NewError::Io(folder.clone(), e))?;
     let path = folder.join(format!("{id}.md"));
     // create_new: never overwrites, even if the file appears between a check and the write.
@@ -73,9 +143,48 @@ pub fn new_cause(root: &Path, id: &str, today: Date) -> Result<PathBuf, NewError
         }
         Err(error) => return Err(NewError::Io(path, error)),
     };
-    file.write_all(cause_template(id, today).as_bytes())
+    file.write_all(text.as_bytes())
         .map_err(|e| NewError::Io(path.clone(), e))?;
     Ok(path)
+}
+
+/// The archetype for `kind`: the site's own first, then the theme's.
+fn find_archetype(root: &Path, kind: Kind) -> Result<PathBuf, NewError> {
+    let config = config::load(root, None).map_err(NewError::Config)?;
+    let file = format!("{}.md", kind.as_str());
+    let looked_in = vec![
+        root.join(ARCHETYPES_DIR).join(&file),
+        root.join(THEMES_DIR)
+            .join(&config.theme)
+            .join(ARCHETYPES_DIR)
+            .join(&file),
+    ];
+    match looked_in.iter().find(|path| path.is_file()) {
+        Some(path) => Ok(path.clone()),
+        None => Err(NewError::NoArchetype { kind, looked_in }),
+    }
+}
+
+/// The archetype for `kind`, filled in for `id`.
+pub fn render_archetype(
+    root: &Path,
+    kind: Kind,
+    id: &str,
+    today: Date,
+) -> Result<String, NewError> {
+    let path = find_archetype(root, kind)?;
+    let template = fs::read_to_string(&path).map_err(|e| NewError::Io(path.clone(), e))?;
+    let mut tera = tera::Tera::default();
+    let name = path.display().to_string();
+    let rendered = tera.add_raw_template(&name, &template).and_then(|()| {
+        let mut context = tera::Context::new();
+        context.insert("id", id);
+        context.insert("title", &title_of(id));
+        context.insert("today", &today.to_string());
+        context.insert("next_review", &a_year_after(today).to_string());
+        tera.render(&name, &context)
+    });
+    rendered.map_err(|error| NewError::Archetype(path, error.to_string()))
 }
 
 /// `bakers-cyst` -> `Bakers cyst`, at most 60 characters (the title limit).
@@ -117,88 +226,6 @@ fn a_year_after(today: Date) -> Date {
     }
 }
 
-pub fn cause_template(id: &str, today: Date) -> String {
-    let title = title_of(id);
-    let next = a_year_after(today);
-    format!(
-        r#"---
-# A new cause: `kneeguide new cause {id}` wrote this file. Every field is listed below with what
-# it is for; the README ("Causes") has more. The page is a DRAFT: the site leaves it out until you
-# delete the `draft: true` line at the end. Preview it with `kneeguide serve --drafts`, and run
-# `kneeguide check --drafts` to find what still needs doing. Replace every TODO.
-
-# Required. The page heading and the name in lists; at most 60 characters.
-title: "{title}"
-# Required. One or two plain sentences, 50-160 characters: used as the meta description, in
-# lists, and on the decision tree's outcome pages.
-summary: >-
-  TODO: say in one or two plain sentences what this is and how soon to get help.
-# Required. The group the home page lists it under:
-# injury | overuse | swelling | blood-vessels | nerves | children
-group: swelling # TODO: choose the group
-# Optional. Other names readers may know it by, e.g. [popliteal cyst].
-aliases: []
-# Required. Who it can affect: [adult], [child] or [adult, child].
-audience: [adult, child]
-# Required. The least urgent advice any decision-tree outcome naming this cause may give:
-# self_care < routine < urgent < emergency.
-min_urgency: routine
-# Required, at least one. What the reader may notice, as plain sentences.
-symptoms:
-  - "TODO: a symptom, as a plain sentence."
-# Optional. What makes it more likely, as plain sentences.
-risk_factors: []
-# Optional. What the reader can do themselves.
-self_care: []
-# Optional. What a doctor may do.
-treatments: []
-# Optional. Tests a doctor may arrange, e.g. an ultrasound scan.
-tests: []
-# Required. The care cards, 1-6 items each; leave out a card that does not apply. Each item
-# completes its card's sentence:
-#   emergency: "Call the emergency number now if ..."
-#   urgent:    "Get medical help today if ..."
-#   routine:   "See a doctor if ..."
-when_to_get_help:
-  routine:
-    - "TODO: the pain has not got better after two weeks"
-# Optional. Ids of related causes (their file names without .md). Each must exist, and should
-# name this cause back.
-related: []
-# Required, at least one. Where the information comes from. `id` is unique on this page; `url`
-# must start with https:// and may be left out only for the source article (id source-article).
-sources:
-  - id: source-article
-    title: "TODO: the title of the source"
-    publisher: "TODO: who published it"
-    # url: https://...
-    accessed: {today}
-# Required. The day a reviewer last checked this page against its sources; not in the future.
-last_reviewed: {today}
-# Required. When the page is due for its next review; after last_reviewed.
-next_review: {next}
-# Optional. The page's address is causes/{id}/; a slug changes the last part.
-# slug: {id}
-# Remove this line to publish the page.
-draft: true
----
-## What it is
-
-TODO: explain in plain words what this is. The template already shows the summary, the care
-cards, symptoms, risk factors, self-care, tests, treatments and sources from the fields above:
-do not repeat those lists here.
-
-## Why it hurts behind the knee
-
-TODO
-
-## What a doctor may do
-
-TODO: how a doctor finds out what it is, and what happens next.
-"#
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -220,9 +247,10 @@ mod tests {
     }
 
     #[test]
-    fn the_template_is_valid_front_matter() {
+    fn the_default_archetype_is_valid_front_matter() {
         let today = Date::parse("2026-11-25").unwrap();
-        let text = cause_template("bakers-cyst", today);
+        let site = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let text = render_archetype(site, Kind::Cause, "bakers-cyst", today).unwrap();
         let yaml = text
             .strip_prefix("---\n")
             .and_then(|t| t.split_once("\n---\n"))

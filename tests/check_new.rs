@@ -1,5 +1,6 @@
-//! `kneeguide check` (every check build runs, nothing written) and `kneeguide new cause <id>`
-//! (a commented draft that builds as it is, never overwriting), on copies of `cli-site`.
+//! `kneeguide check` (every check build runs, nothing written) and `kneeguide new cause|page <id>`
+//! (a commented draft from an archetype that builds as it is, never overwriting), on copies of
+//! `cli-site` that carry the real default theme's archetypes.
 
 mod common;
 
@@ -11,6 +12,9 @@ use common::{copy_dir, fixture, kneeguide, snapshot};
 fn cli_site(overlay: Option<&str>) -> tempfile::TempDir {
     let temp = tempfile::tempdir().unwrap();
     copy_dir(&fixture("cli-site"), temp.path());
+    // The scaffolds under test are the real theme's, not copies that could drift from them.
+    let archetypes = Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default/archetypes");
+    copy_dir(&archetypes, &temp.path().join("themes/default/archetypes"));
     if let Some(overlay) = overlay {
         copy_dir(&fixture(overlay), temp.path());
     }
@@ -221,4 +225,79 @@ fn new_cause_needs_a_site() {
     assert_eq!(code, 1);
     assert!(stderr.contains("no content/ folder"), "{stderr}");
     assert_eq!(snapshot(empty.path()).len(), 0);
+}
+
+#[test]
+fn new_page_writes_a_commented_draft_that_builds() {
+    let site = cli_site(None);
+    let (code, stdout, stderr) = run(site.path(), &["new", "page", "exercises"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("Created content/exercises.md"), "{stdout}");
+    let text = fs::read_to_string(site.path().join("content/exercises.md")).unwrap();
+    for field in [
+        "title",
+        "description",
+        "sources",
+        "last_reviewed",
+        "next_review",
+        "draft",
+    ] {
+        let at = text
+            .find(&format!("\n{field}:"))
+            .unwrap_or_else(|| panic!("{field} missing: {text}"));
+        assert!(text[..at].lines().last().unwrap().starts_with('#'));
+    }
+    assert!(text.contains("title: \"Exercises\""), "{text}");
+
+    let (code, _, stderr) = common::build(site.path(), &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!site.path().join("public/exercises").exists());
+    let (code, _, stderr) = common::build(site.path(), &["--drafts"]);
+    assert_eq!(code, 0, "{stderr}");
+    let page = fs::read_to_string(site.path().join("public/exercises/index.html")).unwrap();
+    assert!(page.contains("Exercises"), "{page}");
+}
+
+#[test]
+fn a_sites_own_archetype_wins_over_the_themes() {
+    let site = cli_site(None);
+    fs::create_dir_all(site.path().join("archetypes")).unwrap();
+    let theirs =
+        fs::read_to_string(site.path().join("themes/default/archetypes/cause.md")).unwrap();
+    let ours = theirs.replace("## What it is", "## What our editors want first");
+    fs::write(site.path().join("archetypes/cause.md"), ours).unwrap();
+
+    let (code, _, stderr) = run(site.path(), &["new", "cause", "fresh"]);
+    assert_eq!(code, 0, "{stderr}");
+    let text = fs::read_to_string(site.path().join("content/causes/fresh.md")).unwrap();
+    assert!(text.contains("## What our editors want first"), "{text}");
+    assert!(!text.contains("## What it is"));
+    // The archetype's variables are filled in.
+    assert!(text.contains("title: \"Fresh\""), "{text}");
+    assert!(!text.contains("{{"), "{text}");
+}
+
+#[test]
+fn new_without_an_archetype_says_where_it_looked() {
+    let site = cli_site(None);
+    fs::remove_dir_all(site.path().join("themes/default/archetypes")).unwrap();
+    let (code, _, stderr) = run(site.path(), &["new", "page", "exercises"]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("no archetype for a new page"), "{stderr}");
+    assert!(stderr.contains("archetypes/page.md"), "{stderr}");
+    assert!(!site.path().join("content/exercises.md").exists());
+}
+
+#[test]
+fn a_broken_archetype_is_reported_with_its_file() {
+    let site = cli_site(None);
+    fs::write(
+        site.path().join("themes/default/archetypes/page.md"),
+        "---\ntitle: {{ id \n---\n",
+    )
+    .unwrap();
+    let (code, _, stderr) = run(site.path(), &["new", "page", "exercises"]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("archetypes/page.md"), "{stderr}");
+    assert!(!site.path().join("content/exercises.md").exists());
 }

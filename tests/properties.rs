@@ -378,7 +378,9 @@ fn the_fixture_tree_compiles_untouched() {
     // The tree generator edits a tree that is valid to begin with.
     let config = fuzzing::site_config(SITE_YAML).unwrap();
     within_limit("tree", TREE.to_owned(), move |tree| {
-        assert_eq!(fuzzing::tree(tree, &CAUSES, &config), Some(vec![]));
+        let found = fuzzing::tree(tree, &CAUSES, &config).expect("the fixture parses");
+        // Warnings only (such as W010: the fixture has no safety cases file).
+        assert!(found.iter().all(|d| d.starts_with("warning")), "{found:?}");
     });
     // And a small edit is caught by the checks behind parsing: a cycle back to the start.
     let config = fuzzing::site_config(SITE_YAML).unwrap();

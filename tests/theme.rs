@@ -1,11 +1,17 @@
 //! The default theme on the real site: builds the repository's own site.yaml, content/ and
 //! themes/ in memory and checks the HTML every page gets (structure, accessibility hooks, CSP
-//! safety, metadata, page weight) and what every cause page must show.
+//! safety, metadata, page weight) and what every cause page must show. Behaviours the real guide
+//! does not show (a clinician's review, a badge raised by the tree) are checked on the fixture
+//! site in tests/fixtures/theme/, rendered with the same theme.
+
+mod common;
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::OnceLock;
 
 use kneeguide::content::Meta;
+use kneeguide::content::meta::{Date, Urgency};
+use kneeguide::diagnostics::Diagnostics;
 use kneeguide::output::MemorySink;
 use kneeguide::{BuildOptions, Site};
 
@@ -145,6 +151,86 @@ fn json_ld(html: &str) -> Vec<serde_json::Value> {
                 .unwrap_or_else(|e| panic!("JSON-LD does not parse: {e}\n{}", &body[..end]))
         })
         .collect()
+}
+
+/// The wording of the disclaimer on a page no clinician has reviewed.
+const NOT_REVIEWED: &str = "No doctor or other clinician has reviewed this page.";
+
+/// The `<aside class="disclaimer">` of a page, unescaped.
+fn disclaimer(html: &str) -> String {
+    let start = html
+        .find("<aside class=\"disclaimer\"")
+        .expect("a disclaimer");
+    let end = html[start..].find("</aside>").expect("the disclaimer ends") + start;
+    unescape(&html[start..end])
+}
+
+/// The badge level right after the link to `url` (the cause list's item).
+fn badge_after(html: &str, link: &str) -> Option<String> {
+    let at = html.find(link)?;
+    let item_end = html[at..].find("</li>").map_or(html.len(), |e| e + at);
+    let item = &html[at..item_end];
+    let class = "urgency-badge urgency-badge--";
+    let start = item.find(class)? + class.len();
+    let end = item[start..].find('"')? + start;
+    Some(item[start..end].to_owned())
+}
+
+/// The badge under a cause page's h1.
+fn cause_page_badge(html: &str) -> String {
+    let meta = html.find("class=\"cause-meta\"").expect("cause-meta");
+    let class = "urgency-badge urgency-badge--";
+    let start = html[meta..].find(class).expect("a badge") + meta + class.len();
+    let end = html[start..].find('"').unwrap() + start;
+    html[start..end].to_owned()
+}
+
+/// The badge a cause must show: its floor, raised to the least urgent tree outcome naming it.
+fn expected_badge(site: &Site, cause_id: &str, min_urgency: Urgency) -> Urgency {
+    let tree_floor = site.tree.as_ref().and_then(|tree| {
+        tree.outcomes
+            .iter()
+            .filter(|o| o.causes.iter().any(|c| c.id == cause_id))
+            .map(|o| o.urgency)
+            .min()
+    });
+    tree_floor.map_or(min_urgency, |floor| floor.max(min_urgency))
+}
+
+/// The fixture site tests/fixtures/theme/site (with `overlay` copied on top) and the repository's
+/// own theme, built in memory on a pinned day.
+fn build_fixture(overlay: Option<&str>) -> Result<(Site, BTreeMap<String, Vec<u8>>), Diagnostics> {
+    let temp = tempfile::tempdir().unwrap();
+    let fixtures = common::fixture("theme");
+    common::copy_dir(&fixtures.join("site"), temp.path());
+    if let Some(overlay) = overlay {
+        common::copy_dir(&fixtures.join(overlay), temp.path());
+    }
+    common::copy_dir(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("themes"),
+        &temp.path().join("themes"),
+    );
+    let mut options = BuildOptions::new(temp.path());
+    options.today = Date::parse("2026-12-01");
+    let site = kneeguide::load(&options)?;
+    let sink = MemorySink::default();
+    kneeguide::render(&site, &sink)?;
+    Ok((site, sink.into_files()))
+}
+
+fn fixture() -> &'static (Site, BTreeMap<String, Vec<u8>>) {
+    static BUILT: OnceLock<(Site, BTreeMap<String, Vec<u8>>)> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        build_fixture(None).unwrap_or_else(|d| panic!("the theme fixture does not build:\n{d}"))
+    })
+}
+
+fn fixture_page(path: &str) -> &'static str {
+    let bytes = fixture()
+        .1
+        .get(path)
+        .unwrap_or_else(|| panic!("fixture: {path} was not written"));
+    std::str::from_utf8(bytes).unwrap()
 }
 
 fn cause_pages() -> Vec<(
@@ -380,6 +466,15 @@ fn content_pages_show_their_review_dates() {
             reviewed.contains(&format!("datetime=\"{last}\"")),
             "{path}: last reviewed {last} not shown"
         );
+        // The date is a check against sources, not a clinical review: it must say so.
+        assert!(
+            reviewed.contains("Last checked against sources:"),
+            "{path}: the date is not labelled as a check against sources"
+        );
+        assert!(
+            !html.contains("Page last reviewed"),
+            "{path}: `Page last reviewed` reads as a clinical review"
+        );
         if let Some(next) = next {
             assert!(
                 reviewed.contains(&format!("datetime=\"{next}\"")),
@@ -468,31 +563,45 @@ fn cause_pages_show_summary_symptoms_care_cards_and_sources() {
             if *level == "urgent" {
                 assert!(card.contains(&config.urgent_help), "{path}: urgent card");
                 if let Some(number) = &config.urgent_number {
+                    let region = config
+                        .urgent_number_region
+                        .as_ref()
+                        .map(|r| format!(" (in {r})"))
+                        .unwrap_or_default();
                     assert!(
-                        card.contains(&format!(">{number}</a>")),
-                        "{path}: urgent number"
+                        card.contains(&format!(">{number}</a>{region}")),
+                        "{path}: urgent number without where it works"
                     );
                 }
             }
             positions.push(at);
         }
-        let serious = matches!(
-            meta.min_urgency,
-            kneeguide::content::meta::Urgency::Emergency
-                | kneeguide::content::meta::Urgency::Urgent
-        );
+        // Most urgent first, all right after the summary: before the contents, the symptoms,
+        // the body and any self-care text, so dangerous look-alikes are seen first.
         let mut expected = positions.clone();
         expected.sort_unstable();
-        if !serious {
-            expected.reverse();
-        }
-        assert_eq!(positions, expected, "{path}: care cards in the wrong order");
-        if serious {
-            let symptoms_at = html.find("id=\"symptoms\"").unwrap();
-            assert!(
-                positions.iter().all(|&p| p < symptoms_at),
-                "{path}: serious cause without care cards before the symptoms"
-            );
+        assert_eq!(
+            positions, expected,
+            "{path}: care cards not most urgent first"
+        );
+        let summary_end = html.find("class=\"lead\"").expect("summary");
+        let first_card = positions[0];
+        assert!(
+            !html[summary_end..first_card].contains("<h2"),
+            "{path}: something with a heading comes between the summary and the care cards"
+        );
+        for later in [
+            "id=\"contents\"",
+            "id=\"symptoms\"",
+            "class=\"prose\"",
+            "id=\"self-care\"",
+        ] {
+            if let Some(at) = html.find(later) {
+                assert!(
+                    positions.iter().all(|&p| p < at),
+                    "{path}: a care card comes after {later}"
+                );
+            }
         }
 
         let sources = unescape(section(html, "sources").expect("sources section"));
@@ -531,7 +640,14 @@ fn cause_pages_have_medical_json_ld() {
         assert_eq!(ld["@type"], "MedicalWebPage", "{path}");
         assert_eq!(ld["url"], format!("{}{}", config.base_url, cause.url));
         assert_eq!(ld["inLanguage"], config.language.as_str());
-        assert_eq!(ld["lastReviewed"], meta.last_reviewed.to_string());
+        // lastReviewed claims a review for accuracy: only a recorded clinical review makes it.
+        match &meta.reviewed_by {
+            Some(review) => {
+                assert_eq!(ld["lastReviewed"], review.date.to_string(), "{path}");
+                assert_eq!(ld["reviewedBy"]["name"], review.name.as_str(), "{path}");
+            }
+            None => assert!(ld.get("lastReviewed").is_none(), "{path}: lastReviewed"),
+        }
         assert_eq!(ld["medicalAudience"]["audienceType"], "Patient");
         let about = &ld["about"];
         assert_eq!(about["@type"], "MedicalCondition", "{path}");
@@ -588,19 +704,71 @@ fn home_offers_the_decision_tree_first_and_lists_every_cause_with_its_badge() {
         emergency < start,
         "the emergency number comes before the tree"
     );
-    for (cause, meta) in cause_pages() {
+    for (cause, _) in cause_pages() {
         let link = format!("href=\"./{}\"", cause.url);
         let at = html
             .find(&link)
             .unwrap_or_else(|| panic!("home: no link to {}", cause.url));
         assert!(at > start, "causes come after the decision tree");
-        let badge = format!("urgency-badge urgency-badge--{}", meta.min_urgency);
         assert!(
-            html[at..].contains(&badge),
+            badge_after(html, &link).is_some(),
             "home: no badge for {}",
             cause.url
         );
     }
+}
+
+/// Point 7: a badge states the action that fits the page and the tree, never a lower one.
+#[test]
+fn badges_never_say_less_than_the_cause_or_the_tree() {
+    let site = &built().site;
+    let home = page("index.html");
+    for (cause, meta) in cause_pages() {
+        let expected = expected_badge(site, &cause.id, meta.min_urgency);
+        let path = format!("{}index.html", cause.url);
+        let link = format!("href=\"./{}\"", cause.url);
+        assert_eq!(
+            badge_after(home, &link).as_deref(),
+            Some(expected.as_str()),
+            "home: badge of {}",
+            cause.id
+        );
+        assert_eq!(
+            cause_page_badge(page(&path)),
+            expected.as_str(),
+            "{path}: badge"
+        );
+    }
+}
+
+#[test]
+fn badges_are_raised_by_the_least_urgent_tree_outcome_naming_the_cause() {
+    let (_, files) = fixture();
+    let home = fixture_page("index.html");
+    // cyst: self_care floor, named by o-cyst (routine) and o-clot (urgent) -> See a doctor.
+    // clot: urgent floor, named by o-emergency and o-clot -> Same day.
+    // sprain, growing: named only by self-care outcomes -> Self-care.
+    for (id, level, words) in [
+        ("cyst", "routine", "See a doctor"),
+        ("clot", "urgent", "Same day"),
+        ("sprain", "self_care", "Self-care"),
+        ("growing", "self_care", "Self-care"),
+    ] {
+        let link = format!("href=\"./causes/{id}/\"");
+        assert_eq!(
+            badge_after(home, &link).as_deref(),
+            Some(level),
+            "home: {id}"
+        );
+        let cause = fixture_page(&format!("causes/{id}/index.html"));
+        assert_eq!(cause_page_badge(cause), level, "{id}");
+        let meta = &cause[cause.find("class=\"cause-meta\"").unwrap()..];
+        assert!(
+            meta[..meta.find("</p>").unwrap()].contains(words),
+            "{id}: badge does not say {words}"
+        );
+    }
+    assert!(files.contains_key("causes/cyst/index.html"));
 }
 
 #[test]
@@ -622,5 +790,351 @@ fn every_page_weighs_less_than_40_kb_with_its_css_and_js() {
             weight < PAGE_WEIGHT_LIMIT,
             "{path}: {weight} bytes of HTML, CSS and JS"
         );
+    }
+}
+
+/// Point 9: until a clinician's review is recorded, every page says plainly that there was none.
+#[test]
+fn disclaimer_says_no_clinician_reviewed_the_page_unless_one_is_recorded() {
+    let content = &built().site.content;
+    for (path, html) in pages() {
+        let text = disclaimer(html);
+        let page = content
+            .pages
+            .iter()
+            .find(|p| format!("{}index.html", p.url) == path);
+        let tree_review = content.tree().and_then(|(_, m)| m.reviewed_by.as_ref());
+        let reviewed_by = match page {
+            Some(p) => match &p.meta {
+                Meta::Home(m) | Meta::Plain(m) => m.reviewed_by.as_ref(),
+                Meta::Cause(m) => m.reviewed_by.as_ref(),
+                Meta::Tree(m) => m.reviewed_by.as_ref(),
+            },
+            None if path.starts_with("decision-tree/") => tree_review,
+            None => None,
+        };
+        match reviewed_by {
+            Some(review) => assert!(text.contains(&review.name), "{path}: reviewer"),
+            None => {
+                assert!(
+                    text.contains(NOT_REVIEWED),
+                    "{path}: the disclaimer does not say that no clinician reviewed the page: {text}"
+                );
+                assert!(!text.contains("Reviewed by"), "{path}");
+            }
+        }
+    }
+    // The fixture has pages with and without a review.
+    for path in [
+        "first-aid/index.html",
+        "causes/sprain/index.html",
+        "404.html",
+    ] {
+        let text = disclaimer(fixture_page(path));
+        assert!(text.contains(NOT_REVIEWED), "fixture {path}: {text}");
+        assert!(!text.contains("Reviewed by"), "fixture {path}");
+    }
+    for (path, who) in [
+        (
+            "about/index.html",
+            "Reviewed by Dr A. Example, General practitioner, on <time datetime=\"2026-02-03\">3 February 2026</time>.",
+        ),
+        (
+            "causes/cyst/index.html",
+            "Reviewed by Dr B. Example, Orthopaedic surgeon, on <time datetime=\"2026-03-04\">4 March 2026</time>.",
+        ),
+    ] {
+        let html = fixture_page(path);
+        let text = disclaimer(html);
+        assert!(text.contains(who), "fixture {path}: {text}");
+        assert!(!text.contains(NOT_REVIEWED), "fixture {path}");
+        let ld = &json_ld(html)[0];
+        assert_eq!(ld["reviewedBy"]["@type"], "Person", "fixture {path}");
+        assert!(ld["lastReviewed"].is_string(), "fixture {path}");
+    }
+    let ld = &json_ld(fixture_page("first-aid/index.html"))[0];
+    assert!(ld.get("lastReviewed").is_none() && ld.get("reviewedBy").is_none());
+}
+
+#[test]
+fn a_review_dated_after_today_or_naming_nobody_is_a_located_error() {
+    let Err(diagnostics) = build_fixture(Some("future-review")) else {
+        panic!("a review dated tomorrow builds");
+    };
+    let found: Vec<(&str, String)> = diagnostics
+        .iter()
+        .filter(|d| d.severity == kneeguide::diagnostics::Severity::Error)
+        .map(|d| {
+            let at = d.location.as_ref().map_or(String::new(), |l| {
+                format!("{}:{}:{}", l.file.display(), l.line, l.column)
+            });
+            (d.code, format!("{at} {}", d.message))
+        })
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            (
+                "E052",
+                "content/causes/cyst.md:13:44 reviewed_by role is empty".to_owned()
+            ),
+            (
+                "E051",
+                "content/causes/cyst.md:13:54 reviewed_by date 2026-12-02 is in the future (today is 2026-12-01)"
+                    .to_owned()
+            ),
+        ]
+    );
+}
+
+/// Point 9: 116117 works in Germany only; wherever the theme prints it, it says so.
+#[test]
+fn the_urgent_number_is_shown_with_where_it_works() {
+    let config = &built().site.config;
+    let (Some(number), Some(region)) = (&config.urgent_number, &config.urgent_number_region) else {
+        panic!("site.yaml sets urgent_number and urgent_number_region");
+    };
+    let link = format!(">{number}</a>");
+    for (path, html) in pages() {
+        for (at, _) in html.match_indices(&format!("href=\"tel:{number}\"")) {
+            let after = &html[at..];
+            let end = after.find(&link).expect("the link closes") + link.len();
+            assert!(
+                after[end..].starts_with(&format!(" (in {region})")),
+                "{path}: {number} without `(in {region})`"
+            );
+        }
+    }
+}
+
+/// Service names are written once in site.yaml and filled into every text.
+#[test]
+fn service_names_fill_their_placeholders_in_bodies_and_tree_texts() {
+    let home = unescape(fixture_page("index.html"));
+    assert!(home.contains("go to the emergency department (in Germany the Notaufnahme)."));
+    assert!(
+        home.contains(
+            "needs\na children's emergency department (in Germany the Kinder-Notaufnahme)."
+        )
+    );
+    let hot_knee = unescape(fixture_page("decision-tree/outcome/o-hot-knee/index.html"));
+    assert!(hot_knee.contains(
+        "Go to a children's emergency department (in Germany the Kinder-Notaufnahme) now"
+    ));
+    let sprain = unescape(fixture_page("decision-tree/outcome/o-sprain/index.html"));
+    assert!(sprain.contains("go to the emergency department (in Germany the Notaufnahme)."));
+}
+
+/// Point 9: pages that have sources list them (the about page says every page does).
+#[test]
+fn home_and_tree_pages_list_their_sources_when_they_have_any() {
+    for content_page in &built().site.content.pages {
+        let sources = match &content_page.meta {
+            Meta::Home(m) | Meta::Plain(m) => &m.sources,
+            Meta::Cause(m) => &m.sources,
+            Meta::Tree(m) => &m.sources,
+        };
+        let path = format!("{}index.html", content_page.url);
+        let html = page(&path);
+        for source in sources {
+            assert!(
+                section(html, "sources").is_some_and(|s| unescape(s).contains(&source.title)),
+                "{path}: source `{}` not listed",
+                source.title
+            );
+        }
+    }
+    // The tree's step pages list the tree's sources.
+    if let Some((_, tree)) = built().site.content.tree() {
+        for (path, html) in pages() {
+            if path.starts_with("decision-tree/") {
+                for source in &tree.sources {
+                    assert!(
+                        section(html, "sources")
+                            .is_some_and(|s| unescape(s).contains(&source.title)),
+                        "{path}: the tree's source `{}` not listed",
+                        source.title
+                    );
+                }
+            }
+        }
+    }
+    let home = fixture_page("index.html");
+    let sources = section(home, "sources").expect("fixture home: a sources section");
+    assert!(sources.contains("href=\"https://www.nhs.uk/conditions/knee-pain/\""));
+    // A page without sources has no empty Sources heading.
+    assert!(section(fixture_page("first-aid/index.html"), "sources").is_none());
+}
+
+/// The `<section class="care-card ...">` elements of `html` in order: (level, text).
+fn care_cards(html: &str) -> Vec<(String, String)> {
+    let class = "<section class=\"care-card care-card--";
+    html.match_indices(class)
+        .map(|(at, _)| {
+            let level_start = at + class.len();
+            let level_end = html[level_start..].find('"').unwrap() + level_start;
+            let end = html[at..].find("</section>").unwrap() + at;
+            (
+                html[level_start..level_end].to_owned(),
+                unescape(&html[at..end]),
+            )
+        })
+        .collect()
+}
+
+/// Point 5 and 6: every tree outcome is the shared care card, followed by its safety net in the
+/// same cards as on cause pages (hidden prefix, tel: button, "Do not drive yourself").
+#[test]
+fn outcome_pages_show_their_safety_net_in_the_cause_pages_cards() {
+    let site = &built().site;
+    let tree = site.tree.as_ref().expect("the guide has a decision tree");
+    let config = &site.config;
+    for (index, outcome) in tree.outcomes.iter().enumerate() {
+        let path = format!("{}index.html", tree.outcome_url(index));
+        let Some(bytes) = built().files.get(&path) else {
+            continue; // an outcome no path reaches has no page (and is an error elsewhere)
+        };
+        let html = std::str::from_utf8(bytes).unwrap();
+        let cards = care_cards(html);
+        let (level, main) = &cards[0];
+        assert_eq!(level, outcome.urgency.as_str(), "{path}: the result card");
+        assert!(main.contains("id=\"dt-result\""), "{path}: the h1 card");
+        assert!(main.contains(&outcome.heading), "{path}: heading");
+        let mut expected = Vec::new();
+        if !outcome.safety_net.emergency.is_empty() {
+            expected.push(("emergency", &outcome.safety_net.emergency));
+        }
+        if !outcome.safety_net.urgent.is_empty() {
+            expected.push(("urgent", &outcome.safety_net.urgent));
+        }
+        assert_eq!(
+            cards.len(),
+            1 + expected.len(),
+            "{path}: one card for the result and one per safety-net list"
+        );
+        for ((level, lines), (found_level, card)) in expected.iter().zip(&cards[1..]) {
+            assert_eq!(level, found_level, "{path}: safety-net cards in order");
+            for line in lines.iter() {
+                assert!(card.contains(line.as_str()), "{path}: `{line}`");
+            }
+            if *level == "emergency" {
+                assert!(card.contains("<span class=\"visually-hidden\">Emergency: </span>"));
+                assert!(card.contains(&format!("Call {} now if:", config.emergency_number)));
+                assert!(card.contains("Do not drive yourself"), "{path}");
+                assert!(card.contains("class=\"button button--emergency\" href=\"tel:"));
+            } else {
+                assert!(card.contains("<span class=\"visually-hidden\">Urgent advice: </span>"));
+                assert!(card.contains("Get medical help today if:"), "{path}");
+                assert!(card.contains(&config.urgent_help), "{path}");
+            }
+        }
+        for link in &outcome.pages {
+            assert!(
+                html.contains(&format!("href=\"../../../{}\"", link.url)),
+                "{path}: no link to {}",
+                link.url
+            );
+        }
+    }
+}
+
+#[test]
+fn fixture_outcome_pages_have_safety_nets_links_sources_and_the_trees_review() {
+    let html = fixture_page("decision-tree/no/adult/none/twist/index.html");
+    let cards = care_cards(html);
+    let levels: Vec<&str> = cards.iter().map(|(l, _)| l.as_str()).collect();
+    assert_eq!(levels, ["self_care", "emergency", "urgent"]);
+    assert!(cards[1].1.contains("the leg looks bent or out of shape"));
+    assert!(
+        cards[2]
+            .1
+            .contains("the calf swells up after resting the leg")
+    );
+    // The urgent card is word for word the cause page's: compare the parts after the list.
+    let cyst = care_cards(fixture_page("causes/cyst/index.html"));
+    let tail = |card: &str| card[card.find("</ul>").unwrap()..].to_owned();
+    assert_eq!(
+        tail(&cards[1].1),
+        tail(&cyst[0].1),
+        "emergency card drifted"
+    );
+    assert_eq!(tail(&cards[2].1), tail(&cyst[1].1), "urgent card drifted");
+    // An urgent result offers the urgent number only when its text sends the reader to that
+    // service, never under "go to the emergency department".
+    let clot = care_cards(fixture_page("decision-tree/outcome/o-clot/index.html"));
+    assert!(clot[0].1.contains("Contact your doctor today."));
+    assert!(
+        clot[0].1.contains(
+            "You can call <a href=\"tel:116117\" data-dt-ignore>116117</a> (in Germany)."
+        )
+    );
+    let hot_knee = care_cards(fixture_page("decision-tree/outcome/o-hot-knee/index.html"));
+    assert!(hot_knee[0].1.contains("children's emergency department"));
+    assert!(!hot_knee[0].1.contains("tel:116117"), "{}", hot_knee[0].1);
+    // Read next: the outcome's pages.
+    let read_next = section(html, "dt-read-next").expect("a Read next section");
+    assert!(read_next.contains("href=\"../../../../../first-aid/\""));
+    assert!(read_next.contains(">First aid</a>"));
+    // The tree's sources and reviewer on every step page.
+    for path in [
+        "decision-tree/index.html",
+        "decision-tree/start/index.html",
+        "decision-tree/no/adult/none/twist/index.html",
+        "decision-tree/outcome/o-sprain/index.html",
+    ] {
+        let html = fixture_page(path);
+        let sources = section(html, "sources").unwrap_or_else(|| panic!("{path}: no sources"));
+        assert!(sources.contains("Deep vein thrombosis"), "{path}");
+        assert!(
+            disclaimer(html).contains("Reviewed by Dr C. Example, Emergency physician"),
+            "{path}: the tree's reviewer"
+        );
+    }
+}
+
+/// A cause page shows one set of answers per tree result that names it, not every path: the page
+/// must not grow with the tree.
+#[test]
+fn cause_pages_show_one_path_per_tree_result() {
+    let tree = built()
+        .site
+        .tree
+        .as_ref()
+        .expect("the guide has a decision tree");
+    for (cause, _) in cause_pages() {
+        let html = page(&format!("{}index.html", cause.url));
+        let Some(section) = section(html, "decision-tree") else {
+            continue;
+        };
+        let results = tree
+            .outcomes
+            .iter()
+            .filter(|o| o.causes.iter().any(|c| c.id == cause.id))
+            .count();
+        let shown = section
+            .matches("See this result in the decision tree")
+            .count();
+        assert!(
+            shown <= results,
+            "{}: {shown} paths shown for {results} results",
+            cause.id
+        );
+    }
+}
+
+/// Point 9: the about page's claim that every page lists its sources must be true of the built
+/// site. Only 404.html, which is not a page of the guide, has none.
+#[test]
+fn every_page_lists_its_sources_as_the_about_page_says() {
+    let about = unescape(page("about/index.html"));
+    if !about.contains("lists its sources") {
+        return;
+    }
+    for (path, html) in pages() {
+        if path == "404.html" {
+            continue;
+        }
+        let sources = section(html, "sources").unwrap_or_else(|| panic!("{path}: no sources"));
+        assert!(sources.contains("<li"), "{path}: an empty list of sources");
     }
 }

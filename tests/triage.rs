@@ -14,6 +14,7 @@ use kneeguide::output::MemorySink;
 use kneeguide::{BuildOptions, Site};
 
 const TREE: &str = "content/decision-tree.md";
+const CASES: &str = "content/decision-tree.cases.yaml";
 const GOLDEN: &str = "tests/golden/decision-tree-paths.txt";
 
 /// A temporary site: the shared fixture with the case's files on top.
@@ -40,6 +41,23 @@ fn failures(case: &str) -> Vec<Diagnostic> {
         Ok(_) => panic!("{case}: the site loaded, but errors were expected"),
         Err(diagnostics) => diagnostics.into_iter().collect(),
     }
+}
+
+/// The warnings of a site that loads.
+fn warnings(case: &str) -> Vec<Diagnostic> {
+    let temp = site(case);
+    load_ok(temp.path()).warnings.into_iter().collect()
+}
+
+/// `found` has a diagnostic with `code`, all of `words` and the location `at`.
+fn has(found: &[Diagnostic], code: &str, words: &[&str], at: (&str, usize, usize)) -> bool {
+    found.iter().any(|d| {
+        d.code == code
+            && words.iter().all(|w| d.message.contains(w))
+            && d.location
+                .as_ref()
+                .is_some_and(|l| l.file == Path::new(at.0) && (l.line, l.column) == (at.1, at.2))
+    })
 }
 
 fn load_ok(root: &Path) -> Site {
@@ -72,16 +90,9 @@ fn shown(found: &[Diagnostic]) -> String {
 /// The case fails with exactly the expected errors (no more: one mistake, one message).
 fn check_case(case: &str, expected: &[Expect]) {
     let found = failures(case);
-    let errors: Vec<&Diagnostic> = found.iter().filter(|d| d.is_error()).collect();
+    let errors: Vec<Diagnostic> = found.iter().filter(|d| d.is_error()).cloned().collect();
     for e in expected {
-        let hit = errors.iter().any(|d| {
-            let location = d.location.as_ref();
-            d.code == e.code
-                && e.words.iter().all(|w| d.message.contains(w))
-                && location.is_some_and(|l| {
-                    l.file == Path::new(e.at.0) && (l.line, l.column) == (e.at.1, e.at.2)
-                })
-        });
+        let hit = has(&errors, e.code, e.words, e.at);
         assert!(
             hit,
             "{case}: expected {} with {:?} at {}:{}:{}, got:\n{}",
@@ -105,7 +116,7 @@ fn check_case(case: &str, expected: &[Expect]) {
 fn e001_unknown_field_with_a_suggestion() {
     check_case(
         "e001-unknown-field",
-        &[expect("E001", &["unknown field `notes`"], (TREE, 63, 5))],
+        &[expect("E001", &["unknown field `notes`"], (TREE, 64, 5))],
     );
     let found = failures("e001-unknown-field");
     assert_eq!(found[0].help.as_deref(), Some("did you mean `note`?"));
@@ -120,9 +131,9 @@ fn e002_duplicate_ids() {
                 "E002",
                 &[
                     "duplicate id `o-cyst`",
-                    "first defined at content/decision-tree.md:58:9",
+                    "first defined at content/decision-tree.md:59:9",
                 ],
-                (TREE, 63, 9),
+                (TREE, 65, 9),
             ),
             expect(
                 "E002",
@@ -142,7 +153,7 @@ fn e003_references_that_do_not_resolve_with_did_you_mean() {
             expect(
                 "E003",
                 &["cause `sprian`", "does not exist"],
-                (TREE, 65, 14),
+                (TREE, 67, 14),
             ),
             expect(
                 "E003",
@@ -170,7 +181,7 @@ fn e004_words_outside_the_closed_vocabularies() {
         &[expect(
             "E004",
             &["unknown variant `soon`", "emergency"],
-            (TREE, 59, 14),
+            (TREE, 60, 14),
         )],
     );
 }
@@ -280,7 +291,7 @@ fn e010_an_outcome_is_at_least_as_urgent_as_its_causes() {
         &[expect(
             "E010",
             &["outcome `o-cyst` (routine) names cause `clot` whose min_urgency is urgent"],
-            (TREE, 60, 20),
+            (TREE, 61, 20),
         )],
     );
 }
@@ -296,12 +307,12 @@ fn e011_no_causes_only_when_urgent_and_with_a_note() {
                     "outcome `o-sprain` (self_care) names no causes",
                     "only urgent or emergency",
                 ],
-                (TREE, 65, 13),
+                (TREE, 67, 13),
             ),
             expect(
                 "E011",
                 &["outcome `o-hot-knee` has no causes; add a note"],
-                (TREE, 71, 13),
+                (TREE, 74, 13),
             ),
         ],
     );
@@ -317,7 +328,7 @@ fn e011_an_outcome_without_causes_must_have_something_to_link() {
                 "outcome `o-hot-knee` has no causes",
                 "on path no/child/fever no other answer names a cause",
             ],
-            (TREE, 69, 13),
+            (TREE, 72, 13),
         )],
     );
 }
@@ -398,16 +409,104 @@ fn e013_audience_of_questions_and_causes() {
                 &[
                     "outcome `o-growing` names cause `sprain` (adult only) on child path no/child/none",
                 ],
-                (TREE, 77, 23),
+                (TREE, 81, 23),
             ),
             expect(
                 "E013",
                 &[
                     "outcome `o-sprain` names cause `sprain` (adult only) on child path no/child/other/twist",
                 ],
-                (TREE, 66, 14),
+                (TREE, 68, 14),
             ),
         ],
+    );
+}
+
+#[test]
+fn e040_outcomes_below_emergency_need_a_safety_net() {
+    check_case(
+        "e040-safety-net",
+        &[
+            // No `safety_net` at all: located at the outcome.
+            expect(
+                "E040",
+                &["outcome `o-clot` (urgent) has no `safety_net.emergency`"],
+                (TREE, 53, 5),
+            ),
+            // A net without its `urgent` list: located at the net.
+            expect(
+                "E040",
+                &["outcome `o-sprain` (self_care) has no `safety_net.urgent`"],
+                (TREE, 69, 17),
+            ),
+        ],
+    );
+}
+
+#[test]
+fn safety_nets_and_linked_pages_are_rendered_and_in_tree_json() {
+    let temp = site("_shared");
+    let tree = temp.path().join(TREE);
+    let text = std::fs::read_to_string(&tree).unwrap();
+    let body = "    body: \"About the lump.\"\n";
+    let linked = text.replace(body, &format!("{body}    pages: [causes/sprain.md]\n"));
+    let linked = linked.replacen(
+        "breathing suddenly becomes hard\"], urgent",
+        "you cannot breathe; call {emergency_number}\"], urgent",
+        1,
+    );
+    std::fs::write(&tree, &linked).unwrap();
+    let loaded = load_ok(temp.path());
+    let files = render(&loaded);
+    let lump = &files["decision-tree/no/adult/none/lump/index.html"];
+    assert!(
+        lump.contains("Call 112 now if: you cannot breathe; call 112</p>"),
+        "placeholders are filled in safety nets: {lump}"
+    );
+    assert!(
+        lump.contains("Get medical help today if: the calf becomes swollen and red</p>"),
+        "{lump}"
+    );
+    assert!(
+        lump.contains(r#"class="read-next" href="../../../../../causes/sprain/">Sprain</a>"#),
+        "{lump}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&files["decision-tree/tree.json"]).unwrap();
+    let cyst = json["outcomes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["id"] == "o-cyst")
+        .unwrap();
+    assert_eq!(
+        cyst["pages"],
+        serde_json::json!([{"title": "Sprain", "url": "causes/sprain/"}])
+    );
+    assert_eq!(
+        cyst["safety_net"]["urgent"],
+        serde_json::json!(["the calf becomes swollen and red"])
+    );
+
+    // A page that does not exist is a located error with the nearest path as a hint.
+    std::fs::write(
+        &tree,
+        linked.replace("causes/sprain.md", "causes/sprian.md"),
+    )
+    .unwrap();
+    let found: Vec<Diagnostic> = match kneeguide::load(&options(temp.path())) {
+        Ok(_) => panic!("expected E003"),
+        Err(d) => d.into_iter().collect(),
+    };
+    assert!(
+        found.iter().any(|d| d.code == "E003"
+            && d.message
+                .contains("links page `causes/sprian.md`, which does not exist")
+            && d.help.as_deref() == Some("did you mean `causes/sprain.md`?")
+            && d.location
+                .as_ref()
+                .is_some_and(|l| (l.line, l.column) == (64, 13))),
+        "{}",
+        shown(&found)
     );
 }
 
@@ -471,9 +570,298 @@ fn the_cli_exits_non_zero_and_prints_every_located_error() {
         "{stderr}"
     );
     assert!(
-        stderr.contains("--> content/decision-tree.md:71:13"),
+        stderr.contains("--> content/decision-tree.md:74:13"),
         "{stderr}"
     );
+}
+
+// Safety cases: content/decision-tree.cases.yaml beside the tree (tests/fixtures/triage/cases-*
+// hold only a cases file; the shared tree and its full cases file are underneath).
+
+#[test]
+fn the_shared_cases_pass_and_cover_the_whole_tree() {
+    assert!(
+        warnings("_shared").is_empty(),
+        "{}",
+        shown(&warnings("_shared"))
+    );
+}
+
+#[test]
+fn e042_under_triage_is_located_at_the_failing_path() {
+    check_case(
+        "cases-under-triage",
+        &[expect(
+            "E042",
+            &[
+                "case `adult-lump-and-swollen-calf`: path no/adult/none/lump",
+                "reaches outcome `o-cyst` (routine); the case needs at least urgent",
+            ],
+            (CASES, 8, 9),
+        )],
+    );
+}
+
+#[test]
+fn e044_an_expected_cause_the_outcome_does_not_link() {
+    check_case(
+        "cases-cause-not-linked",
+        &[expect(
+            "E044",
+            &[
+                "path no/adult/none/twist reaches outcome `o-sprain` (self_care)",
+                "does not link `cyst` (it links: sprain)",
+            ],
+            (CASES, 5, 9),
+        )],
+    );
+}
+
+#[test]
+fn e041_paths_that_walk_off_the_tree() {
+    check_case(
+        "cases-unknown-answer",
+        &[
+            // An unknown answer is shown where it is written, with the nearest one.
+            expect(
+                "E041",
+                &["path no/adult/nnone/lump question `q-adult-flags` has no answer `nnone`"],
+                (CASES, 5, 23),
+            ),
+            expect(
+                "E041",
+                &["path no/adult ends at question `q-adult-flags` before an outcome"],
+                (CASES, 6, 9),
+            ),
+            expect(
+                "E041",
+                &["path yes/no goes on with `no` after reaching outcome `o-emergency`"],
+                (CASES, 7, 9),
+            ),
+        ],
+    );
+    let found = failures("cases-unknown-answer");
+    let helps: Vec<&str> = found.iter().filter_map(|d| d.help.as_deref()).collect();
+    assert!(helps.contains(&"did you mean `none`?"), "{helps:?}");
+}
+
+#[test]
+fn e043_max_urgency_catches_over_triage() {
+    check_case(
+        "cases-max-urgency",
+        &[expect(
+            "E043",
+            &[
+                "path not-sure reaches outcome `o-emergency` (emergency); the case allows at most routine",
+            ],
+            (CASES, 7, 9),
+        )],
+    );
+}
+
+#[test]
+fn e045_e046_expectations_that_name_the_wrong_or_unknown_ids() {
+    check_case(
+        "cases-bad-expect",
+        &[
+            expect("E043", &["allows at most self_care"], (CASES, 5, 9)),
+            expect(
+                "E045",
+                &["reaches outcome `o-cyst` (routine); the case expects outcome `o-sprain`"],
+                (CASES, 5, 9),
+            ),
+            expect(
+                "E046",
+                &["max_urgency self_care is below min_urgency routine"],
+                (CASES, 8, 20),
+            ),
+            expect(
+                "E046",
+                &["expects cause `cysst`, which does not exist"],
+                (CASES, 9, 16),
+            ),
+            expect("E046", &["duplicate case id `adult-lump`"], (CASES, 11, 9)),
+            expect("E046", &["has no story"], (CASES, 12, 12)),
+            expect("E046", &["has no paths"], (CASES, 13, 12)),
+            expect(
+                "E046",
+                &["expects outcome `o-cyts`, which the tree does not have"],
+                (CASES, 16, 16),
+            ),
+        ],
+    );
+}
+
+#[test]
+fn the_cases_file_is_typed_unknown_keys_are_errors() {
+    check_case(
+        "cases-unknown-field",
+        &[expect("E001", &["unknown field `cause`"], (CASES, 8, 7))],
+    );
+    let found = failures("cases-unknown-field");
+    assert_eq!(found[0].help.as_deref(), Some("did you mean `causes`?"));
+}
+
+#[test]
+fn w011_w012_outcomes_and_answers_no_case_reaches() {
+    let found = warnings("cases-uncovered-outcome");
+    assert!(
+        has(
+            &found,
+            "W011",
+            &["no safety case reaches outcome `o-sprain`"],
+            (TREE, 65, 9)
+        ),
+        "{}",
+        shown(&found)
+    );
+    assert!(
+        has(
+            &found,
+            "W012",
+            &["no safety case takes answer `twist` of question `q-adult-pattern`"],
+            (TREE, 37, 14)
+        ),
+        "{}",
+        shown(&found)
+    );
+    assert_eq!(found.len(), 2, "{}", shown(&found));
+
+    let found = warnings("cases-uncovered-answer");
+    assert!(
+        has(
+            &found,
+            "W012",
+            &["no safety case takes answer `not-sure` of question `q-child-flags`"],
+            (TREE, 45, 14)
+        ),
+        "{}",
+        shown(&found)
+    );
+    assert_eq!(found.len(), 1, "{}", shown(&found));
+}
+
+#[test]
+fn w010_a_tree_without_cases_is_warned_about() {
+    let temp = site("_shared");
+    std::fs::remove_file(temp.path().join(CASES)).unwrap();
+    let found: Vec<Diagnostic> = load_ok(temp.path()).warnings.into_iter().collect();
+    assert!(
+        has(
+            &found,
+            "W010",
+            &["no safety cases: content/decision-tree.cases.yaml does not exist"],
+            (TREE, 2, 1)
+        ),
+        "{}",
+        shown(&found)
+    );
+    assert_eq!(found.len(), 1, "no coverage warnings without a cases file");
+}
+
+/// Runs the binary: (exit code, stdout, stderr).
+fn run(args: &[&str], root: &Path) -> (i32, String, String) {
+    let output = common::kneeguide()
+        .args(args)
+        .arg("--root")
+        .arg(root)
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn check_cases_prints_a_table_of_every_path() {
+    let temp = site("_shared");
+    let (code, stdout, stderr) = run(&["check", "--cases"], temp.path());
+    assert_eq!(code, 0, "{stderr}");
+    let table: Vec<&str> = stdout.lines().take(4).collect();
+    assert_eq!(
+        table,
+        [
+            "case                path                 outcome      urgency    result",
+            "collapse            yes                  o-emergency  emergency  pass",
+            "collapse            not-sure             o-emergency  emergency  pass",
+            "adult-swollen-calf  no/adult/clot-signs  o-clot       urgent     pass",
+        ]
+    );
+    assert!(
+        stdout.contains("10 paths in 7 cases: 10 passed, 0 failed\n"),
+        "{stdout}"
+    );
+
+    let temp = site("cases-under-triage");
+    let (code, stdout, stderr) = run(&["check", "--cases"], temp.path());
+    assert_eq!(code, 1, "{stdout}");
+    assert_eq!(
+        stdout.lines().collect::<Vec<_>>(),
+        [
+            "case                         path                 outcome  urgency  result",
+            "adult-lump-and-swollen-calf  no/adult/clot-signs  o-clot   urgent   pass",
+            "adult-lump-and-swollen-calf  no/adult/none/lump   o-cyst   routine  fail: under-triage: needs at least urgent",
+            "2 paths in 1 case: 1 passed, 1 failed",
+        ]
+    );
+    assert!(
+        stderr.contains("error[E042]")
+            && stderr.contains("--> content/decision-tree.cases.yaml:8:9"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn deny_warnings_turns_a_warning_into_exit_1_and_build_writes_nothing() {
+    let temp = site("cases-uncovered-answer");
+    let (code, _, stderr) = run(&["check"], temp.path());
+    assert_eq!(code, 0, "a warning alone passes: {stderr}");
+    assert!(stderr.contains("warning[W012]"), "{stderr}");
+
+    let (code, _, stderr) = run(&["check", "--deny-warnings"], temp.path());
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("--> content/decision-tree.md:45:14"),
+        "the warning is still printed, located: {stderr}"
+    );
+    assert_eq!(
+        stderr.lines().last(),
+        Some("error: check found 1 warning, and --deny-warnings turns warnings into errors")
+    );
+
+    let (code, stdout, stderr) = run(&["build", "--deny-warnings"], temp.path());
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(stderr.contains("warning[W012]"), "{stderr}");
+    assert_eq!(
+        stderr.lines().last(),
+        Some(
+            "error: the site was not built: 1 warning, and --deny-warnings turns warnings into errors"
+        )
+    );
+    assert!(!temp.path().join("public").exists(), "nothing was written");
+    let (code, _, stderr) = run(&["build"], temp.path());
+    assert_eq!(code, 0, "{stderr}");
+}
+
+/// The guide passes every check with warnings denied: its safety cases pass and cover the tree.
+#[test]
+fn the_guide_passes_check_with_deny_warnings() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let (code, stdout, stderr) = run(&["check", "--deny-warnings", "--cases"], &root);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let summary = stdout
+        .lines()
+        .find(|line| line.contains(" paths in "))
+        .unwrap_or_default();
+    let cases: usize = summary
+        .split(" in ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    assert!(cases >= 40, "the guide ships at least 40 cases: {summary}");
 }
 
 /// Renders a loaded site into memory: output path -> text.
@@ -672,6 +1060,8 @@ fn the_guide_tree_compiles_and_matches_the_golden_paths() {
     let tree_warnings: Vec<&Diagnostic> = loaded
         .warnings
         .iter()
+        // Safety-case coverage (W010-W012) is the business of the guide's own cases test.
+        .filter(|d| !matches!(d.code, "W010" | "W011" | "W012"))
         .filter(|d| {
             d.location
                 .as_ref()

@@ -158,6 +158,17 @@ pub struct Source {
     pub accessed: Option<Date>,
 }
 
+/// Who checked a page clinically, and when: `reviewed_by: {name: "Dr A. Example", role: "General
+/// practitioner", date: 2026-12-01}`. Until a page has one, it says plainly that no clinician has
+/// reviewed it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewedBy {
+    pub name: String,
+    pub role: String,
+    pub date: Date,
+}
+
 /// The source article the guide is based on has no public URL; every other source needs one.
 pub const SOURCE_WITHOUT_URL: &str = "source-article";
 
@@ -181,6 +192,9 @@ pub struct PlainMeta {
     pub next_review: Option<Date>,
     #[serde(default)]
     pub sources: Vec<Source>,
+    /// The clinician who reviewed the page, if one has.
+    #[serde(default)]
+    pub reviewed_by: Option<ReviewedBy>,
     #[serde(default)]
     pub draft: bool,
 }
@@ -222,6 +236,9 @@ pub struct CauseMeta {
     #[serde(default)]
     pub related: Vec<String>,
     pub sources: Vec<Source>,
+    /// The clinician who reviewed the page, if one has.
+    #[serde(default)]
+    pub reviewed_by: Option<ReviewedBy>,
     pub last_reviewed: Date,
     pub next_review: Date,
     #[serde(default)]

@@ -6,8 +6,9 @@ use serde::Serialize;
 use tera::Context;
 
 use crate::config::SiteConfig;
-use crate::content::meta::{CauseGroup, Urgency};
+use crate::content::meta::{CauseGroup, CauseMeta, Urgency};
 use crate::content::{Content, Meta, Page};
+use crate::triage::Tree;
 
 use super::Theme;
 
@@ -16,7 +17,7 @@ use super::Theme;
 pub struct UrgencyInfo {
     pub id: &'static str,
     pub rank: u8,
-    /// Short label shown beside the icon: never colour alone.
+    /// Short label shown beside the icon, in words that state the action: never colour alone.
     pub label: &'static str,
     /// The call to action heading a care card; templates complete it ("... if:").
     pub action: String,
@@ -30,7 +31,7 @@ pub fn urgency_info(config: &SiteConfig) -> BTreeMap<&'static str, UrgencyInfo> 
                 Urgency::Emergency => {
                     ("Emergency", format!("Call {} now", config.emergency_number))
                 }
-                Urgency::Urgent => ("Urgent", "Get medical help today".to_owned()),
+                Urgency::Urgent => ("Same day", "Get medical help today".to_owned()),
                 Urgency::Routine => ("See a doctor", "See a doctor".to_owned()),
                 Urgency::SelfCare => (
                     "Self-care",
@@ -71,8 +72,25 @@ pub struct PageSummary<'a> {
 struct CauseSummary<'a> {
     id: &'a str,
     url: &'a str,
+    /// The action its badge states (see `cause_badge`).
+    badge: Urgency,
     #[serde(flatten)]
-    meta: &'a crate::content::meta::CauseMeta,
+    meta: &'a CauseMeta,
+}
+
+/// The action a cause's badge states: the cause's own `min_urgency`, raised to the least urgent
+/// decision-tree outcome that names it. A reader who reaches the cause through the tree is told
+/// at least that, so the badge must never say less (a cyst the tree sends to a doctor is not
+/// "Self-care").
+pub fn cause_badge(cause_id: &str, meta: &CauseMeta, tree: Option<&Tree>) -> Urgency {
+    let tree_floor = tree.and_then(|tree| {
+        tree.outcomes
+            .iter()
+            .filter(|outcome| outcome.causes.iter().any(|cause| cause.id == cause_id))
+            .map(|outcome| outcome.urgency)
+            .min()
+    });
+    tree_floor.map_or(meta.min_urgency, |floor| floor.max(meta.min_urgency))
 }
 
 #[derive(Serialize)]
@@ -83,10 +101,12 @@ struct Group<'a> {
 }
 
 /// The context every template sees, set once on the Tera instance (not cloned per page).
+/// `tree` is the compiled decision tree, which raises cause badges (`cause_badge`).
 pub fn set_global_context(
     theme: &mut Theme,
     config: &SiteConfig,
     content: &Content,
+    tree: Option<&Tree>,
     extra: Vec<(&'static str, tera::Value)>,
 ) {
     let mut nav: Vec<(u32, PageSummary)> = content
@@ -135,16 +155,20 @@ pub fn set_global_context(
         groups.entry(meta.group).or_default().push(CauseSummary {
             id: &page.id,
             url: &page.url,
+            badge: cause_badge(&page.id, meta, tree),
             meta,
         });
     }
     let causes: Vec<&CauseSummary> = groups.values().flatten().collect();
+    // Cause pages look their own badge up here: `cause_badges[page.id]`.
+    let cause_badges: BTreeMap<&str, Urgency> = causes.iter().map(|c| (c.id, c.badge)).collect();
     let global = theme.tera.global_context();
     global.insert("site", config);
     global.insert("base_path", config.base_path());
     global.insert("nav", &nav);
     global.insert("pages", &pages);
     global.insert("causes", &causes);
+    global.insert("cause_badges", &cause_badges);
     let groups: Vec<Group> = groups
         .into_iter()
         .map(|(id, causes)| Group {
@@ -154,7 +178,13 @@ pub fn set_global_context(
         })
         .collect();
     global.insert("cause_groups", &groups);
+    // The tree's step pages are not content pages: they show the tree's sources and review.
+    if let Some((_, tree_meta)) = content.tree() {
+        global.insert("tree_sources", &tree_meta.sources);
+        global.insert("tree_reviewed_by", &tree_meta.reviewed_by);
+    }
     global.insert("urgency", &urgency_info(config));
+    global.insert("symptom_index", &super::symptom_index(content));
     global.insert("assets", &theme.assets);
     global.insert(
         "generator",

@@ -2,14 +2,24 @@
 //! result goes straight to the output sink instead of piling up in memory.
 
 mod context;
+mod headers;
+mod offline;
 mod sitemap;
+mod symptoms;
 mod theme;
 
 use context::page_context;
 pub use context::{
-    PageSummary, UrgencyInfo, group_label, root_prefix, set_global_context, urgency_info,
+    PageSummary, UrgencyInfo, cause_badge, group_label, root_prefix, set_global_context,
+    urgency_info,
+};
+pub use headers::{CONTENT_SECURITY_POLICY, netlify_headers};
+pub use offline::{
+    Precache, Recorder, SERVICE_WORKER_PATH, SERVICE_WORKER_TEMPLATE, WEB_MANIFEST, web_manifest,
+    write_service_worker,
 };
 pub use sitemap::{robots, sitemap};
+pub use symptoms::{CauseLink, Entry, Letter, symptom_index};
 pub use theme::{
     THEME_FILE, THEMES_DIR, Theme, ThemeIds, ThemeIdsFile, check_templates, load_theme_ids,
     template_error,
@@ -26,6 +36,9 @@ use crate::config::SiteConfig;
 use crate::content::{Content, Meta, Page};
 use crate::diagnostics::Diagnostic;
 use crate::output::Sink;
+
+/// The HTTP policy for Netlify and Cloudflare Pages, at the output root.
+pub const HEADERS_FILE: &str = "_headers";
 
 /// A file to write: path relative to the output root, and its bytes.
 pub type OutputFile = (String, Vec<u8>);

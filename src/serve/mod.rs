@@ -64,8 +64,10 @@ pub struct ServeOptions {
 
 impl ServeOptions {
     pub fn new(root: impl Into<PathBuf>) -> Self {
+        let mut build = BuildOptions::new(root);
+        build.service_worker = false;
         ServeOptions {
-            build: BuildOptions::new(root),
+            build,
             bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
             port: DEFAULT_PORT,
             debounce: DEFAULT_DEBOUNCE,

@@ -3,7 +3,9 @@
 //!
 //! ```text
 //! model.rs     the front matter as authors write it
-//! validate.rs  every check (E002-E013, E016, W002, W003), all reported in one run
+//! positions.rs where each value of the front matter starts, indexed once
+//! validate.rs  every check (E002-E013, E016, E040, W002, W003), all reported in one run
+//! cases.rs     safety cases: readers' answers walked through the tree (E041-E046, W010-W012)
 //! graph.rs     loops, reachability, paths, urgency bounds (pure functions)
 //! text.rs      {emergency_number}, {urgent_number}, {urgent_help}
 //! pages.rs     one page per step of every path, canonical outcome pages, cause-page data
@@ -14,11 +16,15 @@
 //! is `decision-tree/start/`; every later step is `decision-tree/<answer>/<answer>/.../`; every
 //! outcome also has a canonical page `decision-tree/outcome/<id>/`.
 
+pub mod cases;
 pub mod graph;
 mod json;
 pub mod model;
 mod pages;
+pub mod positions;
 mod validate;
+
+use std::path::Path;
 
 use serde::Serialize;
 
@@ -94,6 +100,17 @@ pub struct Outcome {
     /// Whether `see_also` was written by the author (else it is derived for cause-less outcomes).
     #[serde(skip)]
     pub see_also_explicit: bool,
+    /// When to get help sooner than the outcome says, placeholders filled.
+    pub safety_net: model::SafetyNet,
+    /// Guide pages to read next.
+    pub pages: Vec<PageLink>,
+}
+
+/// A guide page an outcome links: its title and root-relative URL.
+#[derive(Debug, Clone, Serialize)]
+pub struct PageLink {
+    pub title: String,
+    pub url: String,
 }
 
 /// A cause as the tree shows it, taken from the cause's own page.
@@ -142,15 +159,38 @@ pub(crate) fn derived_see_also<'t>(
     found
 }
 
-/// Checks the tree of `content` (if the site has one) and compiles it. Returns `None` when the
-/// site has no tree or when any check failed (the errors are in `diagnostics`).
+/// Checks the tree of `content` (if the site has one) and its safety cases, and compiles it.
+/// Returns `None` when the site has no tree or when any check failed (the errors are in
+/// `diagnostics`).
 pub fn compile(
     content: &Content,
     config: &SiteConfig,
+    root: &Path,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<Tree> {
-    let (page, meta) = content.tree()?;
-    validate::run(page, meta, content, config, diagnostics)
+    let (tree, _) = compile_with_cases(content, config, root, diagnostics);
+    tree
+}
+
+/// [`compile`], also returning the safety cases' report when the tree itself compiled.
+pub fn compile_with_cases(
+    content: &Content,
+    config: &SiteConfig,
+    root: &Path,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> (Option<Tree>, Option<cases::Report>) {
+    let Some((page, meta)) = content.tree() else {
+        return (None, None);
+    };
+    let positions = positions::Positions::new(&page.file, page.parts.yaml.clone());
+    let Some(tree) = validate::run(page, meta, &positions, content, config, diagnostics) else {
+        return (None, None);
+    };
+    let mut found = Vec::new();
+    let report = cases::check(root, &tree, page, &positions, content, &mut found);
+    let failed = found.iter().any(Diagnostic::is_error);
+    diagnostics.extend(found);
+    (if failed { None } else { Some(tree) }, Some(report))
 }
 
 impl Tree {

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::content::meta::{Audience, Date, Urgency};
+use crate::content::meta::{Audience, Date, ReviewedBy, Source, Urgency};
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -18,6 +18,12 @@ pub struct TreeMeta {
     pub start: String,
     pub questions: Vec<Question>,
     pub outcomes: Vec<Outcome>,
+    /// Where the tree's advice comes from (checked like a page's `sources`).
+    #[serde(default)]
+    pub sources: Vec<Source>,
+    /// The clinician who last reviewed the tree, if any.
+    #[serde(default)]
+    pub reviewed_by: Option<ReviewedBy>,
     #[serde(default)]
     pub draft: bool,
 }
@@ -94,4 +100,22 @@ pub struct Outcome {
     /// `see_also`, the build offers the causes of the other answers of the questions leading there.
     #[serde(default)]
     pub see_also: Vec<String>,
+    /// What to watch for after reading a less urgent outcome; required below `emergency` (its
+    /// `emergency` list) and below `urgent` (its `urgent` list).
+    #[serde(default)]
+    pub safety_net: SafetyNet,
+    /// Guide pages to read next, as content paths (`first-aid.md`).
+    #[serde(default)]
+    pub pages: Vec<String>,
+}
+
+/// The outcome's safety net, in the grammar of a cause's `when_to_get_help`: each `emergency`
+/// line completes "Call {emergency_number} now if:", each `urgent` line "Get medical help today if:".
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SafetyNet {
+    #[serde(default)]
+    pub emergency: Vec<String>,
+    #[serde(default)]
+    pub urgent: Vec<String>,
 }

@@ -87,6 +87,8 @@ pub(super) fn outcome_value(tree: &Tree, outcome: usize, via: Option<&Step>) -> 
         "note": o.note,
         "causes": o.causes,
         "see_also": see_also,
+        "safety_net": o.safety_net,
+        "pages": o.pages,
         "url": tree.outcome_url(outcome),
     })
 }

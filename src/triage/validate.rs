@@ -21,8 +21,11 @@
 use std::collections::{HashMap, HashSet};
 
 use super::graph::{self, Edge, Graph, Node, Step};
-use super::model::{Phase, TreeMeta};
-use super::{Answer, CauseRef, Outcome, PAGE_BUDGET, PAGE_LIMIT, Question, RESERVED_IDS, Tree};
+use super::model::{Phase, SafetyNet, TreeMeta};
+use super::positions::Positions;
+use super::{
+    Answer, CauseRef, Outcome, PAGE_BUDGET, PAGE_LIMIT, PageLink, Question, RESERVED_IDS, Tree,
+};
 use crate::config::SiteConfig;
 use crate::content::frontmatter::Key;
 use crate::content::meta::{Audience, Urgency};
@@ -34,7 +37,7 @@ use crate::placeholders::{self as text, PlaceholderError};
 const MAX_ITEMS: usize = 6;
 
 struct Checker<'a> {
-    page: &'a Page,
+    positions: &'a Positions,
     meta: &'a TreeMeta,
     content: &'a Content,
     config: &'a SiteConfig,
@@ -99,7 +102,7 @@ fn with_article(urgency: Urgency) -> String {
 
 impl<'a> Checker<'a> {
     fn at(&self, keys: &[Key]) -> Location {
-        self.page.locate(keys)
+        self.positions.locate(keys)
     }
 
     fn error(&mut self, code: &'static str, message: String, at: Location, help: Option<String>) {
@@ -192,12 +195,13 @@ impl<'a> Checker<'a> {
 pub(super) fn run(
     page: &Page,
     meta: &TreeMeta,
+    positions: &Positions,
     content: &Content,
     config: &SiteConfig,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<Tree> {
     let mut c = Checker {
-        page,
+        positions,
         meta,
         content,
         config,
@@ -514,6 +518,8 @@ pub(super) fn run(
             .note
             .as_ref()
             .map(|note| c.fill(note, &o_key(oi, "note")));
+        let safety_net = check_safety_net(&mut c, oi);
+        let pages = resolve_pages(&mut c, oi);
         outcomes.push(Outcome {
             id: outcome.id.clone(),
             urgency: outcome.urgency,
@@ -523,6 +529,8 @@ pub(super) fn run(
             causes,
             see_also_explicit: !see_also.is_empty(),
             see_also,
+            safety_net,
+            pages,
         });
     }
 
@@ -667,6 +675,100 @@ pub(super) fn run(
         intro_html,
     };
     finish(c, diagnostics, Some(tree))
+}
+
+/// E040: an outcome below `emergency` must say when to call the emergency number, and one below
+/// `urgent` when to get help today: a reader sent home needs to know what would change that.
+/// Returns the safety net with its placeholders filled.
+fn check_safety_net(c: &mut Checker, oi: usize) -> SafetyNet {
+    let outcome = &c.meta.outcomes[oi];
+    let net = &outcome.safety_net;
+    let mut missing = Vec::new();
+    if outcome.urgency < Urgency::Emergency && net.emergency.is_empty() {
+        missing.push(("emergency", "Call {emergency_number} now if:"));
+    }
+    if outcome.urgency < Urgency::Urgent && net.urgent.is_empty() {
+        missing.push(("urgent", "Get medical help today if:"));
+    }
+    if !missing.is_empty() {
+        let lists: Vec<String> = missing
+            .iter()
+            .map(|(list, _)| format!("`safety_net.{list}`"))
+            .collect();
+        let help: Vec<String> = missing
+            .iter()
+            .map(|(list, sentence)| format!("`{list}` lines each complete \"{sentence}\""))
+            .collect();
+        c.error(
+            "E040",
+            format!(
+                "outcome `{}` ({}) has no {}: a reader sent here must learn when to get help sooner",
+                outcome.id,
+                outcome.urgency,
+                lists.join(" and no ")
+            ),
+            c.at(&o_key(oi, "safety_net")),
+            Some(format!("add `safety_net:` with {}", help.join("; "))),
+        );
+    }
+    let fill_list = |c: &mut Checker, list: &'static str, lines: &[String]| -> Vec<String> {
+        lines
+            .iter()
+            .enumerate()
+            .map(|(index, line)| {
+                c.fill(
+                    line,
+                    &[
+                        Key::Field("outcomes"),
+                        Key::Index(oi),
+                        Key::Field("safety_net"),
+                        Key::Field(list),
+                        Key::Index(index),
+                    ],
+                )
+            })
+            .collect()
+    };
+    SafetyNet {
+        emergency: fill_list(c, "emergency", &net.emergency),
+        urgent: fill_list(c, "urgent", &net.urgent),
+    }
+}
+
+/// E003: every page an outcome links (`pages: [first-aid.md]`, a path inside `content/`) exists.
+fn resolve_pages(c: &mut Checker, oi: usize) -> Vec<PageLink> {
+    let outcome = &c.meta.outcomes[oi];
+    let mut links = Vec::new();
+    for (index, path) in outcome.pages.iter().enumerate() {
+        match c.content.by_path.get(path.as_str()) {
+            Some(&page) => {
+                let page = &c.content.pages[page];
+                links.push(PageLink {
+                    title: page.meta.title().to_owned(),
+                    url: page.url.clone(),
+                });
+            }
+            // A page that failed to load was reported already.
+            None if c.content.failed.contains(path.as_str()) => {}
+            None => {
+                let help = match nearest(path, c.content.by_path.keys().map(String::as_str)) {
+                    Some(near) => format!("did you mean `{near}`?"),
+                    None => "write the path from content/, as in Markdown links: `first-aid.md`"
+                        .to_owned(),
+                };
+                c.error(
+                    "E003",
+                    format!(
+                        "outcome `{}` links page `{path}`, which does not exist (no content/{path})",
+                        outcome.id
+                    ),
+                    c.at(&list_key(oi, "pages", index)),
+                    Some(help),
+                );
+            }
+        }
+    }
+    links
 }
 
 fn finish(c: Checker, diagnostics: &mut Vec<Diagnostic>, tree: Option<Tree>) -> Option<Tree> {

@@ -10,11 +10,18 @@
 //   pages  every sitemap page + 404.html (served as a real 404 at a nested missing URL) in Chromium:
 //          axe-core at 390x844 and 1280x800, no console errors / failed requests / requests to other origins,
 //          no horizontal scroll at 320, 390 and 1280 px, no inline script/style/style=/on*= (CSP default-src 'self',
-//          also sent as a header, so violations show up as console errors too)
+//          also sent as a header, so violations show up as console errors too); on cause pages at 390x844
+//          the first emergency or same-day care card's heading is within the first screen
 //   tree   the decision tree, walked depth-first per the data-dt-* markup contract, with JavaScript on and off;
 //          both walks must find the same paths; focus and title after each step; one path by keyboard only;
 //          step/outcome pages missing from the sitemap get the "pages" checks too, and every state the script
 //          renders in place is checked with axe.
+//   offline  with service workers allowed: one visit to the home page fills the cache with every URL sw.js
+//          lists; then, with the network off, two decision-tree paths (first answers, last answers) are walked
+//          with JavaScript and every cause page and the symptoms page open from the cache.
+//   symptoms  the symptoms A-Z with JavaScript off (every entry shown, no filter box) and on (the filter box
+//          narrows the list as one types, says how many are shown, and says so when nothing matches; axe on
+//          the filtered state).
 // Exit status: 0 all passed, 1 some check failed, 2 the checks could not run (usage, missing tools).
 
 import fs from 'node:fs';
@@ -25,7 +32,7 @@ import { fileURLToPath } from 'node:url';
 import { serve } from './serve.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const SUITES = ['links', 'html', 'pages', 'tree'];
+const SUITES = ['links', 'html', 'pages', 'tree', 'symptoms', 'offline'];
 const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 const AXE_EXTRA_RULES = ['heading-order', 'landmark-one-main', 'page-has-heading-one'];
 const VIEWPORTS = [
@@ -583,6 +590,24 @@ function cspScan({ html, live }) {
   return bad;
 }
 
+// Runs in the page (a cause page at 390x844): dangerous look-alikes first. The first emergency or
+// same-day care card must show its heading ("Call 112 now if:", "Get medical help today if:")
+// within the first screen, before any self-care text. Returns a problem, or null.
+function firstScreenCards(screenHeight) {
+  const card = document.querySelector('main .care-card--emergency, main .care-card--urgent');
+  if (!card) return null; // a cause without such lines has no card to show first
+  const heading = card.querySelector('.care-card__heading') || card;
+  const bottom = Math.round(heading.getBoundingClientRect().bottom + window.scrollY);
+  if (bottom > screenHeight) {
+    return `the first emergency or same-day care card's heading ends at ${bottom} px, below the first screen (${screenHeight} px) of a ${window.innerWidth} px wide phone`;
+  }
+  const selfCare = document.querySelector('main #self-care');
+  if (selfCare && selfCare.compareDocumentPosition(card) & Node.DOCUMENT_POSITION_FOLLOWING) {
+    return 'the self-care section comes before the first emergency or same-day care card';
+  }
+  return null;
+}
+
 /** All the per-page checks on one URL. */
 async function checkPage(page, ev, axeSrc, job) {
   const { url, expectStatus = 200 } = job;
@@ -605,6 +630,10 @@ async function checkPage(page, ev, axeSrc, job) {
     }
     const served = resp ? await resp.text() : null;
     for (const p of await page.evaluate(cspScan, { html: served, live: false })) problems.push(`CSP: ${p}`);
+    if (/\/causes\/[^/]+\/$/.test(new URL(url).pathname)) {
+      const late = await page.evaluate(firstScreenCards, VIEWPORTS[0].height);
+      if (late) problems.push(late);
+    }
     for (const p of await page.evaluate(cspScan, { html: null, live: true })) problems.push(`CSP: ${p}`);
 
     const axeByRule = new Map();
@@ -1095,6 +1124,133 @@ function compareWalks(a, b, suite) {
   if (!a.paths.length || !b.paths.length) suite.fail('tree', 'no complete path from the start to an outcome was walked');
 }
 
+// ---------------------------------------------------------------- symptoms A-Z
+
+async function checkSymptoms(browser, env, suite) {
+  const url = env.baseLocal + 'symptoms/';
+  const counts = {};
+  for (const js of [false, true]) {
+    const label = `symptoms/ (${js ? 'JS' : 'no JS'})`;
+    const ctx = await newContext(browser, env.origin, (u) => env.otherOrigins.push({ u, where: label }), { javaScriptEnabled: js });
+    const page = await ctx.newPage();
+    try {
+      await page.goto(url, { waitUntil: 'load' });
+      const entries = page.locator('.az-list > li');
+      const total = await entries.count();
+      const visible = () => page.locator('.az-list > li:visible').count();
+      const boxVisible = await page.locator('[data-az-filter]').isVisible();
+      if (total < 10) suite.fail(label, `only ${total} entries`);
+      if (!js) {
+        counts.nojs = await visible();
+        if (boxVisible) suite.fail(label, 'the filter box shows without JavaScript, where it cannot work');
+        if (counts.nojs !== total) suite.fail(label, `${counts.nojs} of ${total} entries visible without JavaScript`);
+        continue;
+      }
+      if (!boxVisible) {
+        suite.fail(label, 'the script did not reveal the filter box');
+        continue;
+      }
+      const input = page.getByLabel('Filter the list');
+      await input.fill('lump');
+      await page.waitForFunction(() => document.querySelector('#az-filter-status').textContent.includes('shown'), null, { timeout: STEP_TIMEOUT_MS });
+      const shown = await page.locator('.az-list > li:visible').allTextContents();
+      counts.lump = shown.length;
+      if (!shown.length || shown.length >= total) suite.fail(label, `"lump" left ${shown.length} of ${total} entries`);
+      for (const text of shown) if (!/lump/i.test(text)) suite.fail(label, `"lump" kept an entry without it: ${text}`);
+      const status = await page.locator('#az-filter-status').textContent();
+      if (!status.startsWith(`${shown.length} of ${total}`)) suite.fail(label, `status says "${status}" for ${shown.length} entries`);
+      const violations = await runAxe(page, env.axeSrc);
+      for (const v of violations) suite.fail(`${label} filtered`, formatAxe(v, 'axe'));
+      await input.fill('qqqzzzxx');
+      await page.locator('[data-az-none]').waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+      if ((await visible()) !== 0) suite.fail(label, 'a filter matching nothing still shows entries');
+      await input.fill('');
+      await page.waitForFunction((n) => document.querySelectorAll('.az-list > li:not([hidden])').length === n, total, { timeout: STEP_TIMEOUT_MS });
+    } catch (error) {
+      suite.fail(label, error.message.split('\n')[0]);
+    } finally {
+      await ctx.close();
+    }
+  }
+  return counts;
+}
+
+// ---------------------------------------------------------------- offline (service worker)
+
+async function checkOffline(browser, env, site, suite) {
+  const label = 'offline';
+  const sw = readText(site, 'sw.js');
+  const listed = sw && sw.match(/var URLS = (\[.*\]);/);
+  if (!listed) {
+    suite.fail('sw.js', 'missing, or without its URL list');
+    return {};
+  }
+  const urls = JSON.parse(listed[1]);
+  const ctx = await newContext(browser, env.origin, (u) => env.otherOrigins.push({ u, where: label }), { serviceWorkers: 'allow' });
+  const page = await ctx.newPage();
+  const result = { cached: 0, paths: [], causes: 0 };
+  try {
+    await page.goto(env.baseLocal, { waitUntil: 'load' });
+    // Wait (on the worker's own promise, not a timer) until it is active, then count the cache.
+    result.cached = await page.evaluate(async () => {
+      const reg = await navigator.serviceWorker.ready;
+      if (!reg.active) return -1;
+      const names = (await caches.keys()).filter((k) => k.startsWith('kneeguide-'));
+      if (names.length !== 1) return -names.length;
+      return (await (await caches.open(names[0])).keys()).length;
+    });
+    if (result.cached !== urls.length) suite.fail(label, `the cache holds ${result.cached} entries after one visit; sw.js lists ${urls.length}`);
+
+    await ctx.setOffline(true);
+    const mustFail = await page.evaluate(() => fetch('https://offline.invalid/', { mode: 'no-cors' }).then(() => 'reached', () => 'failed'));
+    if (mustFail !== 'failed') suite.fail(label, 'the browser is not offline');
+
+    for (const pick of ['first', 'last']) {
+      await page.goto(env.treeUrl, { waitUntil: 'load' });
+      const start = await handleFor(page, { mode: 'start', treeUrl: env.treeUrl });
+      if (!start) {
+        suite.fail(label, 'no start link on the tree page offline');
+        break;
+      }
+      let before = (await probe(page)).key;
+      await start.click();
+      const trail = [];
+      for (let depth = 0; depth < MAX_DEPTH; depth++) {
+        const changed = await waitForChange(page, before);
+        if (changed.timeout) {
+          suite.fail(`${label} tree (${pick} answers)`, `no next step after ${trail.join(' / ') || 'start'}`);
+          break;
+        }
+        const state = changed.state;
+        if (state.states[0].kind === 'outcome') {
+          result.paths.push(`${trail.join('/')} -> ${state.states[0].id}`);
+          break;
+        }
+        const idx = pick === 'first' ? 0 : state.choices.length - 1;
+        trail.push(state.choices[idx].label.slice(0, 24));
+        const choice = await handleFor(page, { mode: 'choice', idx });
+        before = state.key;
+        await choice.click();
+      }
+    }
+    if (result.paths.length !== 2) suite.fail(label, `walked ${result.paths.length} of 2 tree paths offline`);
+
+    const offlinePages = urls.filter((u) => /^causes\/[^/]+\/$/.test(u) || u === 'symptoms/');
+    for (const u of offlinePages) {
+      const response = await page.goto(env.baseLocal + u, { waitUntil: 'load' });
+      const h1 = await page.locator('h1').first().textContent().catch(() => null);
+      if (!response || response.status() !== 200 || !h1) suite.fail(`${label} ${u}`, `status ${response && response.status()}, h1 ${JSON.stringify(h1)}`);
+      else if (u.startsWith('causes/')) result.causes += 1;
+    }
+    if (!result.causes) suite.fail(label, 'no cause page listed in sw.js');
+  } catch (error) {
+    suite.fail(label, error.message.split('\n')[0]);
+  } finally {
+    await ctx.close();
+  }
+  return result;
+}
+
 // ---------------------------------------------------------------- main
 
 function printReport(suites, totalMs, meta) {
@@ -1145,7 +1301,7 @@ async function main() {
   if (opts.only.has('links')) suites.push(runLinks(site, baseUrl, fileList));
 
   let served = '-';
-  if (opts.only.has('pages') || opts.only.has('tree')) {
+  if (['pages', 'tree', 'symptoms', 'offline'].some((s) => opts.only.has(s))) {
     const prefix = new URL(baseUrl).pathname;
     const server = await serve({ root: site, prefix, csp: CSP });
     served = server.url;
@@ -1234,6 +1390,22 @@ async function main() {
           suites.push(treeSuite.done(`JS ${withJs.paths.length} vs no JS ${withoutJs.paths.length} paths`));
           treeSuite.ms = null; // its time is the walks' time
         }
+      }
+      // symptoms A-Z
+      if (opts.only.has('symptoms') && fileList.includes('symptoms/index.html')) {
+        const env = { origin, baseLocal, axeSrc, otherOrigins };
+        const symptomsSuite = new Suite('symptoms');
+        const counts = await checkSymptoms(browser, env, symptomsSuite);
+        suites.push(symptomsSuite.done(`no JS: ${counts.nojs ?? '-'} entries shown; JS: "lump" keeps ${counts.lump ?? '-'}`));
+      }
+      // offline
+      if (opts.only.has('offline') && fileList.includes('sw.js')) {
+        progress('offline: one visit, then the tree and every cause page with the network off');
+        const env = { origin, baseLocal, treeUrl: baseLocal + 'decision-tree/', otherOrigins };
+        const offlineSuite = new Suite('offline');
+        const r = await checkOffline(browser, env, site, offlineSuite);
+        for (const p of r.paths || []) offlineSuite.note(`offline path: ${p}`);
+        suites.push(offlineSuite.done(`${r.cached ?? '-'} URLs cached; ${(r.paths || []).length} tree paths and ${r.causes ?? 0} cause pages offline`));
       }
       const oo = new Suite('other origins');
       for (const { u, where } of otherOrigins) oo.fail(where, `request to another origin blocked: ${u}`);

@@ -12,6 +12,13 @@
   var PAGE = '[data-dt-page]';
   var NAV = '[data-dt-nav]';
   var current = location.pathname;
+
+  // The head's icons and manifest have relative addresses; browsers look icons up again when
+  // pushState changes the URL, which would resolve them against a deeper folder. Pin them to
+  // the addresses they have now.
+  Array.prototype.forEach.call(document.querySelectorAll('link[rel~="icon"], link[rel="apple-touch-icon"], link[rel="manifest"]'), function (link) {
+    link.setAttribute('href', link.href);
+  });
   var pending = null;
 
   function page() {

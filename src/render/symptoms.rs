@@ -1,0 +1,148 @@
+//! The symptoms A–Z: every symptom, alias and name of every cause, sorted and grouped by letter,
+//! each pointing to the cause pages it belongs to. Templates see it as `symptom_index`; the
+//! guide's `content/symptoms.md` renders it with the theme's `symptoms.html`.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::content::Content;
+
+/// One letter of the index, with its entries in reading order.
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct Letter {
+    /// `A`…`Z`, another letter as written (`Ä`), or `#` for entries that start with a digit.
+    pub letter: String,
+    /// A fragment id for the letter's heading: `az-a`, `az-num`, `az-u00c4`.
+    pub id: String,
+    pub entries: Vec<Entry>,
+}
+
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct Entry {
+    pub text: String,
+    /// `symptom`, or `name` for a cause's title or one of its aliases.
+    pub kind: &'static str,
+    /// The causes it points to, in the order their pages are listed.
+    pub causes: Vec<CauseLink>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct CauseLink {
+    /// The cause's title up to its first colon: "Baker's cyst", not "Baker's cyst: a swelling at
+    /// the back of the knee". The list repeats it on every entry, so it stays short.
+    pub name: String,
+    pub url: String,
+}
+
+/// Builds the index from the causes' front matter. The same text on two cause pages is one
+/// entry linking both.
+pub fn symptom_index(content: &Content) -> Vec<Letter> {
+    // Sort key -> entry; the key also merges entries that differ only in case or punctuation.
+    let mut entries: BTreeMap<String, Entry> = BTreeMap::new();
+    for (page, meta) in content.causes() {
+        let name = meta.title.split(": ").next().unwrap_or(&meta.title);
+        let link = CauseLink {
+            name: name.trim().to_owned(),
+            url: page.url.clone(),
+        };
+        let names = std::iter::once(&meta.title).chain(&meta.aliases);
+        let texts = names
+            .map(|text| (text, "name"))
+            .chain(meta.symptoms.iter().map(|text| (text, "symptom")));
+        for (text, kind) in texts {
+            let key = sort_key(text);
+            if key.is_empty() {
+                continue;
+            }
+            let entry = entries.entry(key).or_insert_with(|| Entry {
+                text: text.trim().to_owned(),
+                kind,
+                causes: Vec::new(),
+            });
+            if !entry.causes.contains(&link) {
+                entry.causes.push(link.clone());
+            }
+        }
+    }
+
+    let mut letters: Vec<Letter> = Vec::new();
+    for (key, entry) in entries {
+        let letter = letter_of(&key);
+        match letters.last_mut() {
+            Some(last) if last.letter == letter => last.entries.push(entry),
+            _ => letters.push(Letter {
+                id: letter_id(&letter),
+                letter,
+                entries: vec![entry],
+            }),
+        }
+    }
+    letters
+}
+
+/// Lower case, words only, without a leading article: "A soft lump" sorts under S, as readers
+/// look for the lump, not the article.
+fn sort_key(text: &str) -> String {
+    let words: Vec<String> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    let skip = match words.first().map(String::as_str) {
+        Some("a" | "an" | "the") if words.len() > 1 => 1,
+        _ => 0,
+    };
+    words[skip..].join(" ")
+}
+
+fn letter_of(key: &str) -> String {
+    match key.chars().next() {
+        Some(c) if c.is_ascii_digit() => "#".to_owned(),
+        Some(c) => c.to_uppercase().collect(),
+        None => "#".to_owned(),
+    }
+}
+
+fn letter_id(letter: &str) -> String {
+    match letter {
+        "#" => "az-num".to_owned(),
+        _ if letter.chars().all(|c| c.is_ascii_alphabetic()) => {
+            format!("az-{}", letter.to_ascii_lowercase())
+        }
+        _ => {
+            let code: String = letter
+                .chars()
+                .map(|c| format!("u{:04x}", c as u32))
+                .collect();
+            format!("az-{code}")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sort_keys_drop_articles_and_punctuation() {
+        assert_eq!(sort_key("A soft lump"), "soft lump");
+        assert_eq!(sort_key("The calf hurts"), "calf hurts");
+        assert_eq!(
+            sort_key("\"If the cyst bursts: pain\""),
+            "if the cyst bursts pain"
+        );
+        assert_eq!(sort_key("A"), "a");
+        assert_eq!(sort_key("  ...  "), "");
+    }
+
+    #[test]
+    fn letters_and_their_ids() {
+        assert_eq!(letter_of("soft lump"), "S");
+        assert_eq!(letter_of("2 legs"), "#");
+        assert_eq!(letter_of("ödem"), "Ö");
+        assert_eq!(letter_id("S"), "az-s");
+        assert_eq!(letter_id("#"), "az-num");
+        assert_eq!(letter_id("Ö"), "az-u00d6");
+    }
+}
