@@ -14,10 +14,22 @@ static CONFIG: LazyLock<SiteConfig> = LazyLock::new(|| {
 });
 
 const CAUSES: [(&str, &str); 4] = [
-    ("clot", include_str!("../../tests/fixtures/triage/_shared/content/causes/clot.md")),
-    ("cyst", include_str!("../../tests/fixtures/triage/_shared/content/causes/cyst.md")),
-    ("sprain", include_str!("../../tests/fixtures/triage/_shared/content/causes/sprain.md")),
-    ("growing", include_str!("../../tests/fixtures/triage/_shared/content/causes/growing.md")),
+    (
+        "clot",
+        include_str!("../../tests/fixtures/triage/_shared/content/causes/clot.md"),
+    ),
+    (
+        "cyst",
+        include_str!("../../tests/fixtures/triage/_shared/content/causes/cyst.md"),
+    ),
+    (
+        "sprain",
+        include_str!("../../tests/fixtures/triage/_shared/content/causes/sprain.md"),
+    ),
+    (
+        "growing",
+        include_str!("../../tests/fixtures/triage/_shared/content/causes/growing.md"),
+    ),
 ];
 
 fuzz_target!(|data: &[u8]| {
