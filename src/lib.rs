@@ -22,6 +22,8 @@ pub mod check;
 pub mod config;
 pub mod content;
 pub mod diagnostics;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod markdown;
 pub mod output;
 pub mod placeholders;
@@ -331,26 +333,45 @@ pub struct BuildReport {
 }
 
 /// `kneeguide build`: load, check, render into a staging folder, swap it in as `output`.
+/// Waiting for another build into the same folder is reported on stderr.
 pub fn build(options: &BuildOptions, output: &Path) -> Result<BuildReport, Diagnostics> {
+    build_with(options, output, &|message| eprintln!("{message}"))
+}
+
+/// [`build`], telling `on_wait` when it has to wait for another build into the same folder.
+pub fn build_with(
+    options: &BuildOptions,
+    output: &Path,
+    on_wait: &dyn Fn(&str),
+) -> Result<BuildReport, Diagnostics> {
     let started = Instant::now();
     let site = load(options)?;
     if options.deny_warnings && site.warnings.warning_count() > 0 {
         return Err(site.warnings);
     }
-    let io_error = |error: std::io::Error| {
+    let one = |diagnostic: Diagnostic| {
         let mut diagnostics = Diagnostics::new();
-        diagnostics.push(Diagnostic::error(
-            "E032",
-            format!("cannot write the site to {}: {error}", output.display()),
-        ));
+        diagnostics.push(diagnostic);
         diagnostics
     };
-    let staging = output::Staging::begin(output, &options.root).map_err(io_error)?;
+    let staging = output::Staging::begin(output, &options.root, on_wait).map_err(one)?;
     let pages = render(&site, &staging)?;
-    staging.commit().map_err(io_error)?;
+    test_hook_pause("before-commit");
+    let notes = staging.commit().map_err(one)?;
+    let mut warnings = site.warnings;
+    warnings.extend(notes);
     Ok(BuildReport {
         pages,
         elapsed: started.elapsed(),
-        warnings: site.warnings,
+        warnings,
     })
+}
+
+/// Test-only: with `KNEEGUIDE_TEST_PAUSE=<point>`, a build says `paused at <point>` on stderr
+/// and waits for a line on stdin there, so tests can run two builds at once without sleeping.
+fn test_hook_pause(point: &str) {
+    if std::env::var("KNEEGUIDE_TEST_PAUSE").is_ok_and(|wanted| wanted == point) {
+        eprintln!("paused at {point}");
+        let _ = std::io::stdin().read_line(&mut String::new());
+    }
 }

@@ -81,6 +81,9 @@ enum Command {
         /// Include pages marked `draft: true` (such as a new cause).
         #[arg(long)]
         drafts: bool,
+        /// Seconds a rebuild may run before it is reported as stuck (tests shorten it).
+        #[arg(long, hide = true, value_name = "SECONDS", default_value_t = kneeguide::serve::DEFAULT_REBUILD_LIMIT.as_secs_f64())]
+        rebuild_limit: f64,
     },
     /// Check the whole site for errors without writing anything.
     ///
@@ -218,7 +221,16 @@ fn main() -> ExitCode {
             bind,
             open,
             drafts,
-        } => serve(root, port, bind, open, drafts),
+            rebuild_limit,
+        } => {
+            let mut options = kneeguide::serve::ServeOptions::new(root);
+            options.build.drafts = drafts;
+            options.bind = bind;
+            options.port = port;
+            options.rebuild_limit = std::time::Duration::try_from_secs_f64(rebuild_limit)
+                .unwrap_or(kneeguide::serve::DEFAULT_REBUILD_LIMIT);
+            serve(options, open)
+        }
         Command::Check {
             root,
             drafts,
@@ -234,20 +246,22 @@ fn main() -> ExitCode {
     }
 }
 
-fn serve(root: PathBuf, port: u16, bind: IpAddr, open: bool, drafts: bool) -> ExitCode {
-    // Catch Ctrl-C first: it then stops the server cleanly from the moment the URL is shown.
+fn serve(options: kneeguide::serve::ServeOptions, open: bool) -> ExitCode {
+    // Catch Ctrl-C first: it then stops the server cleanly from the moment the URL is shown. A
+    // second Ctrl-C exits at once, whatever the first is waiting for.
     let (stop, stopped) = std::sync::mpsc::channel();
+    let presses = std::sync::atomic::AtomicUsize::new(0);
     if let Err(error) = ctrlc::set_handler(move || {
+        if presses.fetch_add(1, std::sync::atomic::Ordering::SeqCst) > 0 {
+            std::process::exit(130);
+        }
         let _ = stop.send(());
     }) {
         eprintln!(
             "warning: cannot catch Ctrl-C ({error}); stop the server by closing this terminal"
         );
     }
-    let mut options = kneeguide::serve::ServeOptions::new(root);
-    options.build.drafts = drafts;
-    options.bind = bind;
-    options.port = port;
+    let bind = options.bind;
     let server = match kneeguide::serve::Server::start(options) {
         Ok(server) => server,
         Err(error) => {

@@ -4,9 +4,11 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io;
+use std::io::{self, Write as _};
 use std::path::{Component, Path, PathBuf};
 use std::sync::Mutex;
+
+use crate::diagnostics::Diagnostic;
 
 /// Every built site carries this file, so kneeguide never replaces a folder it did not make.
 pub const MARKER_FILE: &str = ".kneeguide-build";
@@ -72,76 +74,120 @@ fn check_relative(path: &str) -> io::Result<()> {
 }
 
 /// A folder beside the output that becomes the output on `commit`.
+///
+/// Every build holds an exclusive lock beside the output from `begin` until the staging folder
+/// is committed or dropped, so two builds into one folder run one after the other, and the
+/// clean-up of stale staging folders (done under the lock) never meets a live build's folder.
 pub struct Staging {
+    // Dropped in this order: the staging folder is deleted before the lock is released.
     dir: tempfile::TempDir,
+    _lock: fs::File,
     output: PathBuf,
     written: Mutex<std::collections::HashSet<String>>,
+    /// Warnings from `begin` (an interrupted build's site restored), for the build report.
+    pub notes: Vec<Diagnostic>,
 }
 
 impl Staging {
-    /// Checks that `output` may be replaced and creates the staging folder next to it.
-    pub fn begin(output: &Path, site_root: &Path) -> io::Result<Staging> {
-        let output = absolute(output)?;
-        let site_root = absolute(site_root)?;
-        if site_root.starts_with(&output) {
-            return Err(io::Error::other(format!(
-                "refusing to build into {}: it contains the site's own files",
-                output.display()
-            )));
-        }
-        if output.exists() {
-            let is_ours = output.join(MARKER_FILE).is_file();
-            let is_empty = fs::read_dir(&output)
-                .map(|mut d| d.next().is_none())
-                .unwrap_or(false);
-            if !output.is_dir() || !(is_ours || is_empty) {
-                return Err(io::Error::other(format!(
-                    "refusing to replace {}: it was not made by kneeguide (no {MARKER_FILE} file in it); \
-                     delete it or choose another --output",
-                    output.display()
-                )));
-            }
-        }
+    /// Checks that `output` may be replaced, takes the output's lock (calling `on_wait` with a
+    /// message first if another build holds it, then waiting), repairs what an interrupted build
+    /// left, and creates the staging folder next to the output.
+    pub fn begin(
+        output: &Path,
+        site_root: &Path,
+        on_wait: &dyn Fn(&str),
+    ) -> Result<Staging, Diagnostic> {
+        let output = resolved(&absolute(output).map_err(|e| io_failure(output, e))?);
+        let site_root = resolved(&absolute(site_root).map_err(|e| io_failure(site_root, e))?);
+        refuse_source_folders(&output, &site_root)?;
         let parent = output
             .parent()
-            .ok_or_else(|| io::Error::other("the output folder has no parent"))?;
-        fs::create_dir_all(parent)?;
-        remove_stale_staging(parent, &output);
+            .ok_or_else(|| Diagnostic::error("E032", "the output folder has no parent"))?
+            .to_path_buf();
+        fs::create_dir_all(&parent).map_err(|e| io_failure(&parent, e))?;
+        let lock = lock_output(&output, on_wait)?;
+        // Under the lock: a folder half-swapped by a killed build is put back before it is judged.
+        let mut notes = Vec::new();
+        if let Some(note) = restore_interrupted_swap(&output).map_err(|e| io_failure(&output, e))? {
+            notes.push(note);
+        }
+        check_replaceable(&output)?;
+        remove_stale_staging(&parent, &output);
         let dir = tempfile::Builder::new()
             .prefix(&staging_prefix(&output))
-            .tempdir_in(parent)?;
+            .tempdir_in(&parent)
+            .map_err(|e| io_failure(&parent, e))?;
         let staging = Staging {
             dir,
+            _lock: lock,
             output,
             written: Mutex::default(),
+            notes,
         };
-        staging.put(MARKER_FILE, MARKER_TEXT.as_bytes().to_vec())?;
+        staging
+            .put(MARKER_FILE, MARKER_TEXT.as_bytes().to_vec())
+            .map_err(|e| io_failure(staging.dir.path(), e))?;
         Ok(staging)
     }
 
-    /// Swaps the staging folder in: old output aside, new one into place, old one deleted.
-    /// (A single rename onto a non-empty folder fails on Linux.)
-    pub fn commit(self) -> io::Result<()> {
-        let staged = self.dir.keep();
-        if self.output.exists() {
-            let aside = self
-                .output
-                .with_file_name(format!("{}old", staging_prefix(&self.output)));
-            if aside.exists() {
-                fs::remove_dir_all(&aside)?;
-            }
-            fs::rename(&self.output, &aside)?;
-            if let Err(error) = fs::rename(&staged, &self.output) {
-                // Put the last good site back before reporting.
-                let _ = fs::rename(&aside, &self.output);
-                let _ = fs::remove_dir_all(&staged);
-                return Err(error);
-            }
-            fs::remove_dir_all(&aside)?;
-        } else {
-            fs::rename(&staged, &self.output)?;
+    /// The staging folder being written.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Swaps the staging folder in and deletes the old site. Returns warnings: once the new site
+    /// is live, failing to delete the old copy is not a failed build.
+    pub fn commit(self) -> Result<Vec<Diagnostic>, Diagnostic> {
+        let Staging {
+            dir,
+            _lock,
+            output,
+            mut notes,
+            ..
+        } = self;
+        // Only a complete build carries the marker (written first, checked last): anything else
+        // is never published.
+        if !dir.path().join(MARKER_FILE).is_file() {
+            return Err(Diagnostic::error(
+                "E071",
+                format!(
+                    "the staging folder {} lost its {MARKER_FILE} marker while the site was \
+                     written; it was not published, and {} is unchanged",
+                    dir.path().display(),
+                    output.display()
+                ),
+            ));
         }
-        Ok(())
+        // Checked again at the last moment: the folder may have been replaced since `begin`.
+        check_replaceable(&output)?;
+        let staged = dir.keep();
+        let swapped = if exists(&output) {
+            swap(&staged, &output)
+        } else {
+            fs::rename(&staged, &output).map(|()| None)
+        };
+        match swapped {
+            Ok(old) => {
+                if let Some(old) = old
+                    && let Err(error) = remove_old_site(&old)
+                {
+                    notes.push(Diagnostic::warning(
+                        "W040",
+                        format!(
+                            "the new site is in {}, but the previous one could not be deleted \
+                             from {}: {error}; the next build deletes it",
+                            output.display(),
+                            old.display()
+                        ),
+                    ));
+                }
+                Ok(notes)
+            }
+            Err(error) => {
+                let _ = fs::remove_dir_all(&staged);
+                Err(io_failure(&output, error))
+            }
+        }
     }
 }
 
@@ -164,6 +210,202 @@ impl Sink for Staging {
     }
 }
 
+fn remove_old_site(old: &Path) -> io::Result<()> {
+    // Test-only: removal failures (a busy or read-only disk) cannot be made on demand as root.
+    if std::env::var("KNEEGUIDE_TEST_FAULT").is_ok_and(|fault| fault == "remove-old") {
+        return Err(io::Error::other("injected by KNEEGUIDE_TEST_FAULT"));
+    }
+    fs::remove_dir_all(old)
+}
+
+fn io_failure(path: &Path, error: io::Error) -> Diagnostic {
+    Diagnostic::error(
+        "E032",
+        format!("cannot write the site to {}: {error}", path.display()),
+    )
+}
+
+fn exists(path: &Path) -> bool {
+    fs::symlink_metadata(path).is_ok()
+}
+
+/// An output folder inside the folders the site is read from would be read back by the next
+/// build (and published inside itself): refuse it, and refuse one that holds the site.
+fn refuse_source_folders(output: &Path, site_root: &Path) -> Result<(), Diagnostic> {
+    let refuse = |why: &str| {
+        Err(Diagnostic::error(
+            "E070",
+            format!("refusing to build into {}: {why}", output.display()),
+        )
+        .with_help(
+            "choose an --output outside content/ and themes/, such as public/ (the default)",
+        ))
+    };
+    if site_root.starts_with(output) {
+        return refuse("it contains the site's own files");
+    }
+    for source in [crate::content::CONTENT_DIR, crate::serve::watch::THEMES_DIR] {
+        if output.starts_with(site_root.join(source)) {
+            return refuse(&format!(
+                "it is inside {source}/, which the site is built from"
+            ));
+        }
+    }
+    if output == site_root.join(crate::config::CONFIG_FILE) {
+        return refuse("it is the site's configuration file");
+    }
+    Ok(())
+}
+
+/// kneeguide only replaces a folder it made (it has the marker) or an empty one.
+fn check_replaceable(output: &Path) -> Result<(), Diagnostic> {
+    if !exists(output) {
+        return Ok(());
+    }
+    let is_dir = fs::symlink_metadata(output).is_ok_and(|m| m.is_dir());
+    let is_ours = output.join(MARKER_FILE).is_file();
+    let is_empty = fs::read_dir(output)
+        .map(|mut d| d.next().is_none())
+        .unwrap_or(false);
+    if is_dir && (is_ours || is_empty) {
+        Ok(())
+    } else {
+        Err(Diagnostic::error(
+            "E032",
+            format!(
+                "refusing to replace {}: it was not made by kneeguide (no {MARKER_FILE} file in \
+                 it); delete it or choose another --output",
+                output.display()
+            ),
+        ))
+    }
+}
+
+/// `.public.kneeguide.lock` beside `public/` (not a staging name: clean-up never sees it). The
+/// file is never deleted: deleting a lock file lets a waiting build lock a file no one else can
+/// see any more.
+pub fn lock_path(output: &Path) -> PathBuf {
+    let name = output
+        .file_name()
+        .map_or("public".into(), |n| n.to_string_lossy());
+    output.with_file_name(format!(".{name}.kneeguide.lock"))
+}
+
+fn old_copy_path(output: &Path) -> PathBuf {
+    output.with_file_name(format!("{}old", staging_prefix(output)))
+}
+
+/// Takes the exclusive lock beside `output`, waiting for another build that holds it. Waiting
+/// (rather than failing) lets a second build, which has the newer content, publish after the
+/// first, and the lock goes with its holder's process, so a killed build never blocks the next.
+fn lock_output(output: &Path, on_wait: &dyn Fn(&str)) -> Result<fs::File, Diagnostic> {
+    let path = lock_path(output);
+    let file = fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(|e| io_failure(&path, e))?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(fs::TryLockError::WouldBlock) => {
+            let holder = fs::read_to_string(&path).unwrap_or_default();
+            let holder = holder.trim();
+            let who = if holder.is_empty() {
+                String::new()
+            } else {
+                format!(" (process {holder})")
+            };
+            on_wait(&format!(
+                "Waiting for another build into {}{who} to finish (lock: {})...",
+                output.display(),
+                path.display()
+            ));
+            file.lock().map_err(|e| io_failure(&path, e))?;
+        }
+        Err(fs::TryLockError::Error(error)) => return Err(io_failure(&path, error)),
+    }
+    // Who holds it, for the next build's message.
+    let _ = file.set_len(0);
+    let _ = (&file).write_all(std::process::id().to_string().as_bytes());
+    Ok(file)
+}
+
+/// A build killed between the two renames of the fallback swap leaves no output folder and the
+/// whole previous site as `.NAME.kneeguide-old`: put it back. With the output in place, a
+/// leftover old copy is deleted.
+fn restore_interrupted_swap(output: &Path) -> io::Result<Option<Diagnostic>> {
+    let old = old_copy_path(output);
+    if !exists(&old) {
+        return Ok(None);
+    }
+    if !exists(output) && old.join(MARKER_FILE).is_file() {
+        fs::rename(&old, output)?;
+        return Ok(Some(Diagnostic::warning(
+            "W041",
+            format!(
+                "an interrupted build had left no {}: the previous site was restored from {}",
+                output.display(),
+                old.display()
+            ),
+        )));
+    }
+    if exists(output) {
+        // Best effort, like any leftover: the two-rename swap clears it again before use.
+        let _ = fs::remove_dir_all(&old);
+    }
+    Ok(None)
+}
+
+/// Puts `staged` in place of the existing `output`; returns where the old site now is.
+fn swap(staged: &Path, output: &Path) -> io::Result<Option<PathBuf>> {
+    match exchange(staged, output) {
+        // The old site now has the staging folder's name.
+        Ok(()) => Ok(Some(staged.to_path_buf())),
+        Err(error) if exchange_unsupported(&error) => swap_with_two_renames(staged, output),
+        Err(error) => Err(error),
+    }
+}
+
+/// One atomic exchange: at every instant `output` is either the old site or the new one.
+#[cfg(target_os = "linux")]
+pub fn exchange(a: &Path, b: &Path) -> io::Result<()> {
+    use rustix::fs::{CWD, RenameFlags, renameat_with};
+    renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE).map_err(io::Error::from)
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn exchange(_a: &Path, _b: &Path) -> io::Result<()> {
+    Err(io::Error::from(io::ErrorKind::Unsupported))
+}
+
+/// Kernels or file systems without RENAME_EXCHANGE say so with one of these.
+fn exchange_unsupported(error: &io::Error) -> bool {
+    const EINVAL: i32 = 22;
+    const ENOSYS: i32 = 38;
+    const EOPNOTSUPP: i32 = 95;
+    error.kind() == io::ErrorKind::Unsupported
+        || matches!(error.raw_os_error(), Some(EINVAL | ENOSYS | EOPNOTSUPP))
+}
+
+/// Where the OS has no atomic exchange: old output aside, new one into place (a single rename
+/// onto a non-empty folder fails). A kill between the two leaves the old site aside, which the
+/// next build restores (`restore_interrupted_swap`).
+pub fn swap_with_two_renames(staged: &Path, output: &Path) -> io::Result<Option<PathBuf>> {
+    let aside = old_copy_path(output);
+    if exists(&aside) {
+        fs::remove_dir_all(&aside)?;
+    }
+    fs::rename(output, &aside)?;
+    if let Err(error) = fs::rename(staged, output) {
+        // Put the last good site back before reporting.
+        let _ = fs::rename(&aside, output);
+        return Err(error);
+    }
+    Ok(Some(aside))
+}
+
 fn staging_prefix(output: &Path) -> String {
     let name = output
         .file_name()
@@ -171,17 +413,43 @@ fn staging_prefix(output: &Path) -> String {
     format!(".{name}.kneeguide-")
 }
 
-/// Staging folders of builds that were killed half-way.
+/// Staging folders of builds that were killed half-way. Called only under the output's lock,
+/// which every live build holds from `begin` to `commit`: none of these can be a live build's.
+/// The old copy is left to `restore_interrupted_swap`.
 fn remove_stale_staging(parent: &Path, output: &Path) {
     let prefix = staging_prefix(output);
+    let old_copy = old_copy_path(output);
     let Ok(entries) = fs::read_dir(parent) else {
         return;
     };
     for entry in entries.flatten() {
-        if entry.file_name().to_string_lossy().starts_with(&prefix) {
-            let _ = fs::remove_dir_all(entry.path());
+        let path = entry.path();
+        let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+        if is_dir && entry.file_name().to_string_lossy().starts_with(&prefix) && path != old_copy {
+            let _ = fs::remove_dir_all(path);
         }
     }
+}
+
+/// `path` with symbolic links resolved in the part of it that exists, so that a link into
+/// `content/` cannot hide where the output really is.
+fn resolved(path: &Path) -> PathBuf {
+    let mut existing = path;
+    let mut rest = Vec::new();
+    while !existing.exists() {
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_owned());
+                existing = parent;
+            }
+            _ => return path.to_path_buf(),
+        }
+    }
+    let mut out = existing
+        .canonicalize()
+        .unwrap_or_else(|_| existing.to_path_buf());
+    out.extend(rest.iter().rev());
+    out
 }
 
 fn absolute(path: &Path) -> io::Result<PathBuf> {
@@ -224,10 +492,10 @@ mod tests {
         let root = temp.path().join("site");
         fs::create_dir_all(&root).unwrap();
         let output = temp.path().join("public");
-        let first = Staging::begin(&output, &root).unwrap();
+        let first = Staging::begin(&output, &root, &|_| {}).unwrap();
         first.put("old.html", b"old".to_vec()).unwrap();
         first.commit().unwrap();
-        let second = Staging::begin(&output, &root).unwrap();
+        let second = Staging::begin(&output, &root, &|_| {}).unwrap();
         second.put("new.html", b"new".to_vec()).unwrap();
         second.commit().unwrap();
         assert!(!output.join("old.html").exists());
@@ -237,7 +505,8 @@ mod tests {
             .flatten()
             .map(|e| e.file_name())
             .collect();
-        assert_eq!(leftovers.len(), 2, "{leftovers:?}");
+        // The site, the output and the lock file beside it.
+        assert_eq!(leftovers.len(), 3, "{leftovers:?}");
     }
 
     #[test]
@@ -246,7 +515,8 @@ mod tests {
         let output = temp.path().join("documents");
         fs::create_dir_all(&output).unwrap();
         fs::write(output.join("thesis.txt"), "precious").unwrap();
-        assert!(Staging::begin(&output, &temp.path().join("site")).is_err());
-        assert!(Staging::begin(temp.path(), &temp.path().join("site")).is_err());
+        let site = temp.path().join("site");
+        assert!(Staging::begin(&output, &site, &|_| {}).is_err());
+        assert!(Staging::begin(temp.path(), &site, &|_| {}).is_err());
     }
 }

@@ -56,10 +56,15 @@ fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
 
 impl Serve {
     fn start(site: tempfile::TempDir, extra: &[&str]) -> Serve {
+        Serve::start_with_env(site, extra, &[])
+    }
+
+    fn start_with_env(site: tempfile::TempDir, extra: &[&str], env: &[(&str, &str)]) -> Serve {
         let mut child = Command::new(env!("CARGO_BIN_EXE_kneeguide"))
             .args(["serve", "--port", "0", "--root"])
             .arg(site.path())
             .args(extra)
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -349,8 +354,9 @@ fn serves_pages_with_content_types_head_redirects_and_404() {
     // Two requests on one keep-alive connection.
     let mut stream = TcpStream::connect(&serve.addr).unwrap();
     stream.set_read_timeout(Some(WAIT)).unwrap();
+    let host = &serve.addr;
     stream
-        .write_all(b"GET /robots.txt HTTP/1.1\r\nHost: x\r\n\r\nGET /about/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .write_all(format!("GET /robots.txt HTTP/1.1\r\nHost: {host}\r\n\r\nGET /about/ HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").as_bytes())
         .unwrap();
     let mut both = String::new();
     stream.read_to_string(&mut both).unwrap();
@@ -618,12 +624,18 @@ fn a_stalled_client_does_not_block_others() {
     // Half a request, then silence.
     let mut stalled = TcpStream::connect(&serve.addr).unwrap();
     stalled
-        .write_all(b"GET /about/ HTTP/1.1\r\nHost: x\r\n")
+        .write_all(format!("GET /about/ HTTP/1.1\r\nHost: {}\r\n", serve.addr).as_bytes())
         .unwrap();
     // An event stream that is never read, while many reload events are sent.
     let mut deaf = TcpStream::connect(&serve.addr).unwrap();
-    deaf.write_all(b"GET /__kneeguide/events HTTP/1.1\r\nHost: x\r\n\r\n")
-        .unwrap();
+    deaf.write_all(
+        format!(
+            "GET /__kneeguide/events HTTP/1.1\r\nHost: {}\r\n\r\n",
+            serve.addr
+        )
+        .as_bytes(),
+    )
+    .unwrap();
     // Connections that never send anything.
     let idle: Vec<TcpStream> = (0..20)
         .map(|_| TcpStream::connect(&serve.addr).unwrap())
@@ -650,6 +662,166 @@ fn a_stalled_client_does_not_block_others() {
         started.elapsed()
     );
     drop((stalled, deaf, idle));
+    serve.stop();
+}
+
+#[test]
+fn only_requests_for_this_computers_names_are_answered() {
+    let serve = Serve::start(cli_site(), &[]);
+    let port = serve.addr.rsplit(':').next().unwrap().to_owned();
+    let ask = |host: Option<&str>| {
+        let host = host.map_or(String::new(), |h| format!("Host: {h}\r\n"));
+        serve.raw(&format!(
+            "GET /about/ HTTP/1.1\r\n{host}Connection: close\r\n\r\n"
+        ))
+    };
+    for host in ["127.0.0.1", "localhost", "[::1]"] {
+        let reply = ask(Some(&format!("{host}:{port}")));
+        assert_eq!(reply.status, 200, "{host}: {}", reply.text());
+    }
+    // DNS rebinding: another site's name pointed at 127.0.0.1 sends that name.
+    for host in [
+        format!("rebind.example:{port}"),
+        format!("localhost.rebind.example:{port}"),
+        "127.0.0.1:1".to_owned(),
+        "localhost".to_owned(),
+    ] {
+        let reply = ask(Some(&host));
+        assert_eq!(reply.status, 421, "{host}");
+        assert!(!reply.text().contains("About"), "{host}: {}", reply.text());
+    }
+    assert_eq!(ask(None).status, 400, "no Host header");
+    let events = serve.raw(&format!(
+        "GET /__kneeguide/events HTTP/1.1\r\nHost: rebind.example:{port}\r\n\r\n"
+    ));
+    assert_eq!(events.status, 421, "the event stream is guarded too");
+    serve.stop();
+}
+
+/// Sends a request head and reads until the response head has arrived.
+fn response_head(stream: &mut TcpStream) -> String {
+    stream.set_read_timeout(Some(WAIT)).unwrap();
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        match stream.read(&mut byte) {
+            Ok(1) => head.push(byte[0]),
+            _ => break,
+        }
+    }
+    String::from_utf8_lossy(&head).into_owned()
+}
+
+#[test]
+fn three_hundred_slow_clients_do_not_lock_out_a_reader() {
+    let serve = Serve::start(cli_site(), &[]);
+    // Each sends the start of a request and then nothing: they hold a connection each.
+    let slow: Vec<TcpStream> = (0..300)
+        .map(|_| {
+            let mut stream = TcpStream::connect(&serve.addr).unwrap();
+            stream.write_all(b"GET /about/ HTTP/1.1\r\n").unwrap();
+            stream
+        })
+        .collect();
+    // The reader's request is answered while all of them are still connected.
+    let reply = serve.get("/about/");
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    assert!(reply.text().contains("About this guide"));
+    drop(slow);
+    serve.stop();
+}
+
+#[test]
+fn two_hundred_and_sixty_event_streams_do_not_lock_out_a_reader() {
+    let serve = Serve::start(cli_site(), &[]);
+    let request = format!(
+        "GET /__kneeguide/events HTTP/1.1\r\nHost: {}\r\n\r\n",
+        serve.addr
+    );
+    let mut streams: Vec<TcpStream> = Vec::new();
+    for _ in 0..260 {
+        let mut stream = TcpStream::connect(&serve.addr).unwrap();
+        stream.write_all(request.as_bytes()).unwrap();
+        // Each is answered (the server has taken it on) before the next is opened.
+        let head = response_head(&mut stream);
+        assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+        streams.push(stream);
+    }
+    assert_eq!(serve.get("/about/").status, 200, "pages are still served");
+    // A page opened now still gets its reload stream, and its events.
+    let events = serve.events();
+    let about = serve.path("content/about.md");
+    let text = fs::read_to_string(&about).unwrap();
+    fs::write(&about, text.replace("A test site.", "A site under load.")).unwrap();
+    events.expect("reload");
+    drop(streams);
+    serve.stop();
+}
+
+/// The test-only hook makes any rebuild of a page containing this text hang for good, like a
+/// rebuild caught in a bug (the `fn-` heading id loop of issue 10 was one).
+const HANG: (&str, &str) = ("KNEEGUIDE_TEST_HANG", "HANG-THE-REBUILD");
+
+#[test]
+fn a_rebuild_that_never_ends_is_reported_later_saves_still_rebuild_and_ctrl_c_exits() {
+    let serve = Serve::start_with_env(cli_site(), &["--rebuild-limit", "0.5"], &[HANG]);
+    let events = serve.events();
+    let about = serve.path("content/about.md");
+    let original = fs::read_to_string(&about).unwrap();
+    fs::write(&about, original.replace("A test site.", "HANG-THE-REBUILD")).unwrap();
+
+    // Reported in the terminal and over the page, which still shows the last good build.
+    events.expect("errors");
+    wait_for("the report in the terminal", || {
+        serve.stderr().contains("error[E072]")
+    });
+    let terminal = serve.stderr();
+    assert!(
+        terminal.contains(
+            "error[E072]: content/about.md changed: the rebuild has been running for 0.5 s \
+             and may never finish"
+        ),
+        "{terminal}"
+    );
+    let html = serve.get("/about/").text();
+    assert!(
+        html.contains("kneeguide-overlay") && html.contains("E072"),
+        "{html}"
+    );
+    assert!(html.contains("A test site."), "the last good page: {html}");
+
+    // The next save is rebuilt by a fresh rebuild while the stuck one still hangs.
+    fs::write(&about, original.replace("A test site.", "A fixed site.")).unwrap();
+    events.expect("reload");
+    let html = serve.get("/about/").text();
+    assert!(
+        html.contains("A fixed site.") && !html.contains("kneeguide-overlay"),
+        "{html}"
+    );
+
+    // Ctrl-C stops it at once, stuck thread and all.
+    serve.stop();
+}
+
+#[test]
+fn a_first_build_that_never_ends_still_lets_serve_start_and_stop() {
+    let site = cli_site();
+    let about = site.path().join("content/about.md");
+    let original = fs::read_to_string(&about).unwrap();
+    fs::write(&about, original.replace("A test site.", "HANG-THE-REBUILD")).unwrap();
+    let serve = Serve::start_with_env(site, &["--rebuild-limit", "0.5"], &[HANG]);
+    let page = serve.get("/about/");
+    assert_eq!(page.status, 500, "no good build yet");
+    assert!(
+        page.text()
+            .contains("error[E072]: the first build has been running for 0.5 s"),
+        "{}",
+        page.text()
+    );
+    let events = serve.events();
+    fs::write(&about, &original).unwrap();
+    events.expect("reload");
+    assert_eq!(serve.get("/about/").status, 200);
     serve.stop();
 }
 

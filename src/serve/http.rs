@@ -5,29 +5,123 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{self, Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::reload;
 use super::state::State;
 
-/// Longest a client may take to send a request head, and to take a response off our hands.
-const IO_TIMEOUT: Duration = Duration::from_secs(10);
-/// How long an idle keep-alive connection stays open.
-const IDLE_TIMEOUT: Duration = Duration::from_secs(5);
+/// Longest a new connection may take to send its first request head (a browser sends it at once).
+const HEAD_TIMEOUT: Duration = Duration::from_secs(3);
+/// How long an idle keep-alive connection stays open between requests.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(2);
+/// Longest a client may take to take a response off our hands.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Request line plus headers.
 const MAX_HEAD: usize = 16 * 1024;
-/// Open connections (each a thread); past this, new ones get a 503 at once.
-const MAX_CONNECTIONS: usize = 256;
+/// Connections handling requests at once (each a thread). Past this, the connection that has
+/// waited longest for a request head is closed to make room; only when every one is busy
+/// answering does a newcomer get a 503. Event streams have their own budget
+/// ([`reload::MAX_EVENT_STREAMS`]).
+const MAX_CONNECTIONS: usize = 128;
 
 /// The internal routes, under a prefix no content page can have (`_` is not URL-safe in slugs).
 pub const PREFIX: &str = "__kneeguide/";
 
+/// Which `Host` headers the server answers: a page on another site that resolves its own name
+/// to this computer (DNS rebinding) sends its own name, and gets a 421.
+#[derive(Debug, Clone, Copy)]
+pub struct HostRule {
+    bound: SocketAddr,
+}
+
+impl HostRule {
+    pub fn new(bound: SocketAddr) -> HostRule {
+        HostRule { bound }
+    }
+
+    /// `localhost`, `127.0.0.1`, `[::1]` and the bound address, with the server's port (which
+    /// may be left out only on port 80). Bound to all interfaces (0.0.0.0 or ::), any IP address
+    /// is accepted, since other devices reach the server by this computer's address; names other
+    /// than `localhost` never are.
+    pub fn allows(&self, host: &str) -> bool {
+        let host = host.trim().to_ascii_lowercase();
+        let (name, port) = match host.rsplit_once(':') {
+            // `[::1]` alone has colons inside its brackets but no port.
+            Some((name, port)) if !port.contains(']') => (name, Some(port)),
+            _ => (host.as_str(), None),
+        };
+        let port_ok = match port {
+            Some(port) => port.parse::<u16>() == Ok(self.bound.port()),
+            None => self.bound.port() == 80,
+        };
+        if !port_ok {
+            return false;
+        }
+        let ip: Option<IpAddr> = match name.strip_prefix('[') {
+            Some(inner) => inner.strip_suffix(']').and_then(|ip| ip.parse().ok()),
+            None => name.parse().ok().filter(|ip: &IpAddr| ip.is_ipv4()),
+        };
+        match ip {
+            None => name == "localhost",
+            Some(ip) => {
+                ip.is_loopback() || ip == self.bound.ip() || self.bound.ip().is_unspecified()
+            }
+        }
+    }
+}
+
+/// Connections waiting for a request head, oldest first, so the accept loop can close the one
+/// that has waited longest when all slots are taken (slow or silent clients cannot hold them).
+#[derive(Default)]
+struct Waiting {
+    streams: Mutex<BTreeMap<u64, TcpStream>>,
+    next: AtomicU64,
+}
+
+impl Waiting {
+    fn enter(&self, stream: &TcpStream) -> Option<u64> {
+        let clone = stream.try_clone().ok()?;
+        let ticket = self.next.fetch_add(1, Ordering::SeqCst);
+        self.lock().insert(ticket, clone);
+        Some(ticket)
+    }
+
+    fn leave(&self, ticket: Option<u64>) {
+        if let Some(ticket) = ticket {
+            self.lock().remove(&ticket);
+        }
+    }
+
+    /// Closes the connection that has waited longest; false when none is waiting.
+    fn close_oldest(&self) -> bool {
+        let oldest = self.lock().pop_first();
+        match oldest {
+            Some((_, stream)) => {
+                let _ = stream.shutdown(Shutdown::Both);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<u64, TcpStream>> {
+        self.streams
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
 /// Accepts connections until `state` says stop.
 pub fn accept_loop(listener: TcpListener, state: Arc<State>) {
+    let Ok(bound) = listener.local_addr() else {
+        return;
+    };
+    let hosts = HostRule::new(bound);
     let active = Arc::new(AtomicUsize::new(0));
+    let waiting = Arc::new(Waiting::default());
     for stream in listener.incoming() {
         if state.is_stopped() {
             break;
@@ -38,9 +132,9 @@ pub fn accept_loop(listener: TcpListener, state: Arc<State>) {
             continue;
         };
         let _ = stream.set_nodelay(true);
-        let _ = stream.set_write_timeout(Some(IO_TIMEOUT));
-        if active.fetch_add(1, Ordering::SeqCst) >= MAX_CONNECTIONS {
-            active.fetch_sub(1, Ordering::SeqCst);
+        let _ = stream.set_write_timeout(Some(WRITE_TIMEOUT));
+        // Full: make room by closing the connection that has waited longest for a request.
+        if active.load(Ordering::SeqCst) >= MAX_CONNECTIONS && !waiting.close_oldest() {
             let mut stream = stream;
             let _ = stream.set_write_timeout(Some(Duration::from_millis(200)));
             let _ = Response::text(503, "Too many open connections; try again.\n")
@@ -48,13 +142,14 @@ pub fn accept_loop(listener: TcpListener, state: Arc<State>) {
                 .write_to(&mut stream, false);
             continue;
         }
+        active.fetch_add(1, Ordering::SeqCst);
         let state = Arc::clone(&state);
-        let active = Arc::clone(&active);
+        let slot = Slot(Arc::clone(&active), true);
+        let waiting = Arc::clone(&waiting);
         let spawned = std::thread::Builder::new()
             .name("kneeguide-http".into())
             .spawn(move || {
-                let _guard = Decrement(&active);
-                Connection::new(stream).serve(&state);
+                Connection::new(stream, hosts, slot, &waiting).serve(&state);
             });
         if spawned.is_err() {
             std::thread::sleep(Duration::from_millis(20));
@@ -62,18 +157,31 @@ pub fn accept_loop(listener: TcpListener, state: Arc<State>) {
     }
 }
 
-struct Decrement<'a>(&'a AtomicUsize);
+/// A place among the `MAX_CONNECTIONS` request connections, given back when the connection ends
+/// or becomes an event stream.
+struct Slot(Arc<AtomicUsize>, bool);
 
-impl Drop for Decrement<'_> {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
+impl Slot {
+    fn release(&mut self) {
+        if std::mem::take(&mut self.1) {
+            self.0.fetch_sub(1, Ordering::SeqCst);
+        }
     }
 }
 
-struct Connection {
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.release();
+    }
+}
+
+struct Connection<'a> {
     stream: TcpStream,
     /// Bytes read past the end of the last request head (pipelined requests).
     buffer: Vec<u8>,
+    hosts: HostRule,
+    slot: Slot,
+    waiting: &'a Waiting,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -83,20 +191,26 @@ enum HeadError {
     TooLarge,
 }
 
-impl Connection {
-    fn new(stream: TcpStream) -> Self {
+impl<'a> Connection<'a> {
+    fn new(stream: TcpStream, hosts: HostRule, slot: Slot, waiting: &'a Waiting) -> Self {
         Connection {
             stream,
             buffer: Vec::new(),
+            hosts,
+            slot,
+            waiting,
         }
     }
 
     fn serve(mut self, state: &State) {
         let mut first = true;
         loop {
-            let timeout = if first { IO_TIMEOUT } else { IDLE_TIMEOUT };
+            let timeout = if first { HEAD_TIMEOUT } else { IDLE_TIMEOUT };
             first = false;
-            let head = match self.read_head(timeout) {
+            let ticket = self.waiting.enter(&self.stream);
+            let head = self.read_head(timeout);
+            self.waiting.leave(ticket);
+            let head = match head {
                 Ok(head) => head,
                 Err(HeadError::Gone) => break,
                 Err(HeadError::TooLarge) => {
@@ -116,9 +230,15 @@ impl Connection {
                 }
             };
             let head_only = request.method == "HEAD";
+            if let Some(refusal) = self.refuse_host(&request) {
+                let _ = refusal.closing().write_to(&mut self.stream, head_only);
+                break;
+            }
             if request.path_only() == format!("/{PREFIX}events")
                 && matches!(request.method.as_str(), "GET" | "HEAD")
             {
+                // Event streams count against their own budget, not the request connections'.
+                self.slot.release();
                 reload::event_stream(&mut self.stream, state, head_only);
                 break;
             }
@@ -133,6 +253,18 @@ impl Connection {
             }
         }
         let _ = self.stream.shutdown(Shutdown::Both);
+    }
+
+    fn refuse_host(&self, request: &Request) -> Option<Response> {
+        match request.host.as_deref() {
+            None => Some(Response::text(400, "Bad request: no Host header.\n")),
+            Some(host) if !self.hosts.allows(host) => Some(Response::text(
+                421,
+                "Misdirected request: this preview answers only to localhost, 127.0.0.1, [::1] \
+                 or the address it listens on, with its port.\n",
+            )),
+            Some(_) => None,
+        }
     }
 
     /// Reads up to the blank line ending a request head, within `timeout` in total (so a client
@@ -176,10 +308,13 @@ pub struct Request {
     pub target: String,
     pub keep_alive: bool,
     pub has_body: bool,
+    /// The `Host` header, if sent (once).
+    pub host: Option<String>,
 }
 
 impl Request {
-    fn parse(head: &[u8]) -> Option<Request> {
+    /// Parses a request head (up to and including the blank line); `None` when it is not one.
+    pub fn parse(head: &[u8]) -> Option<Request> {
         let text = std::str::from_utf8(head).ok()?;
         let mut lines = text.split("\r\n");
         let mut parts = lines.next()?.split(' ');
@@ -189,10 +324,16 @@ impl Request {
         }
         let mut keep_alive = version != "HTTP/1.0";
         let mut has_body = false;
+        let mut host = None;
         for line in lines.filter(|l| !l.is_empty()) {
             let (name, value) = line.split_once(':')?;
+            let name = name.trim().to_ascii_lowercase();
+            // Two Host headers are a smuggling attempt, not a request.
+            if name == "host" && host.replace(value.trim().to_owned()).is_some() {
+                return None;
+            }
             let value = value.trim().to_ascii_lowercase();
-            match name.trim().to_ascii_lowercase().as_str() {
+            match name.as_str() {
                 "connection" if value.contains("close") => keep_alive = false,
                 "connection" if value.contains("keep-alive") => keep_alive = true,
                 "content-length" => has_body |= value != "0",
@@ -205,10 +346,11 @@ impl Request {
             target: target.to_owned(),
             keep_alive,
             has_body,
+            host,
         })
     }
 
-    fn path_only(&self) -> &str {
+    pub fn path_only(&self) -> &str {
         let end = self.target.find(['?', '#']).unwrap_or(self.target.len());
         &self.target[..end]
     }
@@ -290,6 +432,7 @@ fn reason(status: u16) -> &'static str {
         400 => "Bad Request",
         404 => "Not Found",
         405 => "Method Not Allowed",
+        421 => "Misdirected Request",
         431 => "Request Header Fields Too Large",
         500 => "Internal Server Error",
         503 => "Service Unavailable",
@@ -516,6 +659,52 @@ mod tests {
         assert!(!old.keep_alive);
         assert!(Request::parse(b"GET /\r\n\r\n").is_none());
         assert!(Request::parse(b"GET / HTTP/1.1\r\nno colon\r\n\r\n").is_none());
+        assert_eq!(request.host.as_deref(), Some("x"));
+        assert!(Request::parse(b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n").is_none());
+    }
+
+    #[test]
+    fn only_local_names_and_the_bound_address_are_answered() {
+        let local = HostRule::new("127.0.0.1:4400".parse().unwrap());
+        for yes in [
+            "127.0.0.1:4400",
+            "localhost:4400",
+            "LOCALHOST:4400",
+            "[::1]:4400",
+        ] {
+            assert!(local.allows(yes), "{yes}");
+        }
+        for no in [
+            "evil.example:4400",
+            "localhost.evil.example:4400",
+            "127.0.0.1:4401",
+            "127.0.0.1",
+            "localhost",
+            "192.168.1.20:4400",
+            "[::1]",
+            "",
+            ":4400",
+        ] {
+            assert!(!local.allows(no), "{no}");
+        }
+        let lan = HostRule::new("192.168.1.20:4400".parse().unwrap());
+        assert!(lan.allows("192.168.1.20:4400") && lan.allows("localhost:4400"));
+        assert!(!lan.allows("10.0.0.1:4400") && !lan.allows("evil.example:4400"));
+        // Bound to every interface: any IP address (a phone uses this computer's), no names.
+        let all = HostRule::new("0.0.0.0:4400".parse().unwrap());
+        for yes in [
+            "192.168.1.20:4400",
+            "10.0.0.7:4400",
+            "[fe80::1]:4400",
+            "localhost:4400",
+        ] {
+            assert!(all.allows(yes), "{yes}");
+        }
+        for no in ["rebind.example:4400", "192.168.1.20:80", "knee.local:4400"] {
+            assert!(!all.allows(no), "{no}");
+        }
+        let port_80 = HostRule::new("127.0.0.1:80".parse().unwrap());
+        assert!(port_80.allows("localhost") && port_80.allows("127.0.0.1:80"));
     }
 
     #[test]

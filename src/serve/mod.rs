@@ -7,6 +7,12 @@
 //!                                                                  '-> /__kneeguide/events (SSE)
 //! ```
 //!
+//! Each rebuild runs on a thread of its own, watched over by the watch thread: one that has not
+//! finished after [`ServeOptions::rebuild_limit`] (a bug: some input makes a stage loop) is
+//! reported in the terminal and the browser, later saves start fresh rebuilds, and Ctrl-C still
+//! stops the server (a stuck thread is left behind, never waited for). A rebuild that finishes
+//! late is shown if nothing newer has been.
+//!
 //! A rebuild re-loads and re-renders the whole site (the pipeline is fast enough for that to stay
 //! well under the reload budget), then compares the output with the last good build: only the
 //! pages whose bytes changed are announced, and a page in the browser reloads only when it, or an
@@ -22,11 +28,12 @@ use std::fmt;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::mpsc::{RecvTimeoutError, channel};
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crate::diagnostics::{Diagnostics, plural};
+use crate::diagnostics::{Diagnostic, Diagnostics, plural};
 use crate::output::MemorySink;
 use crate::{BuildOptions, config, content};
 use state::{Files, State};
@@ -35,6 +42,11 @@ use state::{Files, State};
 pub const DEFAULT_PORT: u16 = 4400;
 /// How long the sources must stay quiet after a change before the rebuild starts.
 pub const DEFAULT_DEBOUNCE: Duration = Duration::from_millis(30);
+/// A rebuild still running after this is reported as stuck (the guide builds in well under a
+/// second; 10,000 pages in a few).
+pub const DEFAULT_REBUILD_LIMIT: Duration = Duration::from_secs(20);
+/// Stuck rebuilds left running at once; past this, saves are not rebuilt until one ends.
+const MAX_STUCK: usize = 3;
 
 #[derive(Debug, Clone)]
 pub struct ServeOptions {
@@ -44,6 +56,8 @@ pub struct ServeOptions {
     /// 0 picks a free port.
     pub port: u16,
     pub debounce: Duration,
+    /// How long a rebuild may run before it is reported as stuck.
+    pub rebuild_limit: Duration,
     /// Print nothing (benchmarks and in-process tests).
     pub quiet: bool,
 }
@@ -57,6 +71,7 @@ impl ServeOptions {
             bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
             port: DEFAULT_PORT,
             debounce: DEFAULT_DEBOUNCE,
+            rebuild_limit: DEFAULT_REBUILD_LIMIT,
             quiet: false,
         }
     }
@@ -118,6 +133,7 @@ impl Server {
             bind,
             port,
             debounce,
+            rebuild_limit,
             quiet,
         } = options;
         let root = build
@@ -145,7 +161,14 @@ impl Server {
 
         let log = Log { quiet };
         let state = Arc::new(State::new());
-        rebuild(&build, &state, &log, None);
+        let mut rebuilder = Rebuilder::new(
+            build,
+            Arc::clone(&state),
+            log,
+            rebuild_limit,
+            Arc::new(build_in_memory_with_test_hook),
+        );
+        rebuilder.run(None);
         let mut watch = watch::Watch::start(&root)
             .map_err(|error| StartError::Watch(root.clone(), error.to_string()))?;
 
@@ -165,7 +188,7 @@ impl Server {
                     while let Some(changed) =
                         watch.next_batch(debounce, &|| watch_state.is_stopped())
                     {
-                        rebuild(&build, &watch_state, &log, Some(&changed));
+                        rebuilder.run(Some(changed));
                     }
                 })
                 .map_err(|error| StartError::Bind(addr, error))?,
@@ -243,15 +266,218 @@ pub fn build_in_memory(options: &BuildOptions) -> Result<(Files, usize, Diagnost
     Ok((sink.into_files(), pages, site.warnings))
 }
 
-fn rebuild(
+type BuildResult = Result<(Files, usize, Diagnostics), Diagnostics>;
+type BuildFn = dyn Fn(&BuildOptions) -> BuildResult + Send + Sync;
+
+/// [`build_in_memory`], plus a test-only hook: with `KNEEGUIDE_TEST_HANG=<text>`, a rebuild of a
+/// site whose Markdown contains `<text>` never ends, as a rebuild caught in a bug would.
+fn build_in_memory_with_test_hook(options: &BuildOptions) -> BuildResult {
+    let site = crate::load(options)?;
+    if let Ok(marker) = std::env::var("KNEEGUIDE_TEST_HANG")
+        && !marker.is_empty()
+        && site
+            .content
+            .pages
+            .iter()
+            .any(|p| p.body().contains(&marker))
+    {
+        loop {
+            std::thread::park();
+        }
+    }
+    let sink = MemorySink::default();
+    let pages = crate::render(&site, &sink)?;
+    Ok((sink.into_files(), pages, site.warnings))
+}
+
+/// Runs each rebuild on a thread of its own and waits for it up to the limit.
+struct Rebuilder {
+    options: BuildOptions,
+    state: Arc<State>,
+    log: Log,
+    limit: Duration,
+    build: Arc<BuildFn>,
+    started: u64,
+    /// The newest rebuild whose outcome was shown: one that finishes later than a newer one is
+    /// dropped.
+    shown: Arc<Mutex<u64>>,
+    /// Rebuild threads still running, with a signal for each that ends.
+    running: Arc<(Mutex<usize>, Condvar)>,
+}
+
+impl Rebuilder {
+    fn new(
+        options: BuildOptions,
+        state: Arc<State>,
+        log: Log,
+        limit: Duration,
+        build: Arc<BuildFn>,
+    ) -> Rebuilder {
+        Rebuilder {
+            options,
+            state,
+            log,
+            limit,
+            build,
+            started: 0,
+            shown: Arc::default(),
+            running: Arc::default(),
+        }
+    }
+
+    fn running(&self) -> usize {
+        *self.running.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Starts a rebuild and waits until it ends, the limit passes (reported as stuck), or the
+    /// server stops.
+    fn run(&mut self, changed: Option<BTreeSet<PathBuf>>) {
+        let what = changed
+            .as_ref()
+            .map(|changed| describe(&self.options.root, changed));
+        let stuck = self.running();
+        if stuck >= MAX_STUCK {
+            self.report_stuck(what.as_deref(), &format!(
+                "{} earlier rebuilds are still running and may never finish, so this change was \
+                 not rebuilt",
+                stuck
+            ));
+            return;
+        }
+        self.started += 1;
+        let number = self.started;
+        let (done, finished) = channel();
+        let job = RebuildJob {
+            options: self.options.clone(),
+            state: Arc::clone(&self.state),
+            log: self.log,
+            build: Arc::clone(&self.build),
+            shown: Arc::clone(&self.shown),
+            number,
+            changed,
+        };
+        *self.running.0.lock().unwrap_or_else(|p| p.into_inner()) += 1;
+        let running = Arc::clone(&self.running);
+        let spawned = std::thread::Builder::new()
+            .name("kneeguide-rebuild".into())
+            .spawn(move || {
+                job.run();
+                let (count, ended) = &*running;
+                *count.lock().unwrap_or_else(|p| p.into_inner()) -= 1;
+                ended.notify_all();
+                let _ = done.send(());
+            });
+        if let Err(error) = spawned {
+            *self.running.0.lock().unwrap_or_else(|p| p.into_inner()) -= 1;
+            self.log
+                .err(&format!("error: cannot start a rebuild: {error}\n"));
+            return;
+        }
+        let deadline = Instant::now() + self.limit;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            // In short steps, so that Ctrl-C is never kept waiting for a rebuild.
+            match finished.recv_timeout(left.min(Duration::from_millis(100))) {
+                Ok(()) | Err(RecvTimeoutError::Disconnected) => return,
+                Err(RecvTimeoutError::Timeout) if self.state.is_stopped() => return,
+                Err(RecvTimeoutError::Timeout) => {}
+            }
+        }
+        // Shown under the same lock as a finished rebuild, so a rebuild ending right now is
+        // never covered up by this report.
+        let shown = self.shown.lock().unwrap_or_else(|p| p.into_inner());
+        if *shown < number {
+            let which = if what.is_some() {
+                "rebuild"
+            } else {
+                "first build"
+            };
+            self.report_stuck(
+                what.as_deref(),
+                &format!(
+                    "the {which} has been running for {} and may never finish",
+                    seconds(self.limit)
+                ),
+            );
+        }
+    }
+
+    fn report_stuck(&self, what: Option<&str>, problem: &str) {
+        let message = match what {
+            Some(what) => format!("{what}: {problem}"),
+            None => problem.to_owned(),
+        };
+        let diagnostic = Diagnostic::error("E072", message).with_help(
+            "this is a bug in kneeguide: please report it with the file you saved. The last good \
+             build is still served; saving a file starts a fresh rebuild, and Ctrl-C stops \
+             `kneeguide serve`",
+        );
+        let text = diagnostic.to_string();
+        self.state.publish_errors(text.clone());
+        self.log.err(&text);
+    }
+
+    /// Test support: waits until no rebuild thread is running.
+    #[cfg(test)]
+    fn wait_idle(&self) {
+        let (count, ended) = &*self.running;
+        let count = count.lock().unwrap();
+        let _unused = ended.wait_while(count, |n| *n > 0).unwrap();
+    }
+}
+
+fn seconds(duration: Duration) -> String {
+    let seconds = duration.as_secs_f64();
+    if seconds.fract() == 0.0 {
+        format!("{seconds} s")
+    } else {
+        format!("{seconds:.1} s")
+    }
+}
+
+/// One rebuild, run on its own thread.
+struct RebuildJob {
+    options: BuildOptions,
+    state: Arc<State>,
+    log: Log,
+    build: Arc<BuildFn>,
+    shown: Arc<Mutex<u64>>,
+    number: u64,
+    changed: Option<BTreeSet<PathBuf>>,
+}
+
+impl RebuildJob {
+    fn run(self) {
+        let started = Instant::now();
+        let result = (self.build)(&self.options);
+        let mut shown = self.shown.lock().unwrap_or_else(|p| p.into_inner());
+        if *shown > self.number {
+            return; // a newer rebuild has been shown already
+        }
+        *shown = self.number;
+        report(
+            &self.options,
+            &self.state,
+            &self.log,
+            self.changed.as_ref(),
+            started.elapsed(),
+            result,
+        );
+    }
+}
+
+fn report(
     options: &BuildOptions,
     state: &State,
     log: &Log,
     changed_sources: Option<&BTreeSet<PathBuf>>,
+    elapsed: Duration,
+    result: BuildResult,
 ) {
-    let started = Instant::now();
-    let result = build_in_memory(options);
-    let elapsed = started.elapsed().as_millis();
+    let elapsed = elapsed.as_millis();
     let what = changed_sources
         .map(|changed| describe(&options.root, changed))
         .unwrap_or_default();
@@ -361,5 +587,117 @@ mod tests {
             describe(temp.path(), &many),
             "5 files changed (c/0.md, c/1.md, ...)"
         );
+    }
+
+    /// Builds that take as long as the test says: each call takes the next gate and waits for
+    /// the files to come through it, after saying it has started.
+    struct Gates {
+        waiting: Mutex<std::collections::VecDeque<std::sync::mpsc::Receiver<Files>>>,
+        entered: Mutex<std::sync::mpsc::Sender<()>>,
+    }
+
+    fn gated_rebuilder(limit: Duration) -> (Rebuilder, Arc<Gates>, std::sync::mpsc::Receiver<()>) {
+        let (entered, started) = channel();
+        let gates = Arc::new(Gates {
+            waiting: Mutex::default(),
+            entered: Mutex::new(entered),
+        });
+        let shared = Arc::clone(&gates);
+        let build: Arc<BuildFn> = Arc::new(move |_: &BuildOptions| {
+            let gate = shared.waiting.lock().unwrap().pop_front().unwrap();
+            shared.entered.lock().unwrap().send(()).unwrap();
+            let files = gate.recv().unwrap_or_default();
+            Ok((files, 1, Diagnostics::new()))
+        });
+        let rebuilder = Rebuilder::new(
+            BuildOptions::new("."),
+            Arc::new(State::new()),
+            Log { quiet: true },
+            limit,
+            build,
+        );
+        (rebuilder, gates, started)
+    }
+
+    fn gate(gates: &Gates) -> std::sync::mpsc::Sender<Files> {
+        let (sender, receiver) = channel();
+        gates.waiting.lock().unwrap().push_back(receiver);
+        sender
+    }
+
+    fn site(text: &str) -> Files {
+        Files::from([("index.html".to_owned(), text.as_bytes().to_vec())])
+    }
+
+    fn shown(rebuilder: &Rebuilder) -> Vec<u8> {
+        rebuilder.state.published().files["index.html"].clone()
+    }
+
+    #[test]
+    fn a_stuck_rebuild_is_reported_and_a_late_one_is_shown_unless_something_newer_was() {
+        let (mut rebuilder, gates, started) = gated_rebuilder(Duration::from_millis(50));
+        gate(&gates).send(site("first")).unwrap();
+        rebuilder.run(None);
+        started.recv().unwrap();
+        assert_eq!(shown(&rebuilder), b"first");
+
+        // A rebuild that does not finish: after the limit it is reported, over the last site.
+        let stuck = gate(&gates);
+        rebuilder.run(Some(BTreeSet::from([PathBuf::from("content/a.md")])));
+        started.recv().unwrap();
+        let errors = rebuilder.state.published().errors.expect("reported");
+        assert!(
+            errors.contains(
+                "error[E072]: content/a.md changed: the rebuild has been running for 0.1 s"
+            ),
+            "{errors}"
+        );
+        assert!(errors.contains("Ctrl-C"), "{errors}");
+        assert_eq!(shown(&rebuilder), b"first");
+
+        // It finishes late, with nothing newer shown: its site is shown.
+        stuck.send(site("late")).unwrap();
+        rebuilder.wait_idle();
+        assert_eq!(shown(&rebuilder), b"late");
+        assert!(rebuilder.state.published().errors.is_none());
+
+        // A stuck one, then a fresh one that finishes: the stuck one's late result is dropped.
+        let stuck = gate(&gates);
+        rebuilder.run(None);
+        started.recv().unwrap();
+        gate(&gates).send(site("fresh")).unwrap();
+        rebuilder.run(None);
+        started.recv().unwrap();
+        assert_eq!(shown(&rebuilder), b"fresh");
+        assert!(rebuilder.state.published().errors.is_none());
+        stuck.send(site("stale")).unwrap();
+        rebuilder.wait_idle();
+        assert_eq!(shown(&rebuilder), b"fresh");
+    }
+
+    #[test]
+    fn too_many_stuck_rebuilds_stop_new_ones_until_one_ends() {
+        let (mut rebuilder, gates, started) = gated_rebuilder(Duration::from_millis(20));
+        let stuck: Vec<_> = (0..MAX_STUCK)
+            .map(|_| {
+                let gate = gate(&gates);
+                rebuilder.run(None);
+                started.recv().unwrap();
+                gate
+            })
+            .collect();
+        rebuilder.run(None);
+        let errors = rebuilder.state.published().errors.unwrap();
+        assert!(
+            errors.contains("3 earlier rebuilds are still running"),
+            "{errors}"
+        );
+        for gate in stuck {
+            gate.send(site("done")).unwrap();
+        }
+        rebuilder.wait_idle();
+        gate(&gates).send(site("again")).unwrap();
+        rebuilder.run(None);
+        assert_eq!(shown(&rebuilder), b"again");
     }
 }

@@ -14,6 +14,8 @@ pub const OVERLAY_CSS: &str = include_str!("assets/overlay.css");
 
 /// How often an idle event stream gets a comment, so dead connections are noticed.
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
+/// Event streams open at once (one per open page); past this the oldest is closed.
+pub const MAX_EVENT_STREAMS: usize = 32;
 
 /// The exact text added before `</body>` of every HTML page served (after the overlay, when the
 /// site has errors). Tests strip it to compare served pages with `kneeguide build`'s.
@@ -131,6 +133,12 @@ fn event(name: &str, version: &str, message: Option<&Message>) -> String {
 /// connection's thread waits on its socket, so a client that stops reading holds up no one else:
 /// its writes time out and the connection is dropped.
 pub fn event_stream(stream: &mut TcpStream, state: &State, head_only: bool) {
+    let ticket = state.open_stream(MAX_EVENT_STREAMS);
+    stream_events(stream, state, head_only, ticket);
+    state.close_stream(ticket);
+}
+
+fn stream_events(stream: &mut TcpStream, state: &State, head_only: bool, ticket: u64) {
     let head = "HTTP/1.1 200 OK\r\n\
                 Content-Type: text/event-stream\r\n\
                 Cache-Control: no-store\r\n\
@@ -145,8 +153,8 @@ pub fn event_stream(stream: &mut TcpStream, state: &State, head_only: bool) {
         return;
     }
     loop {
-        let text = match state.wait(seen, KEEP_ALIVE) {
-            Wait::Stopped => return,
+        let text = match state.wait(seen, KEEP_ALIVE, Some(ticket)) {
+            Wait::Stopped | Wait::Evicted => return,
             Wait::Timeout => ": keep-alive\n\n".to_owned(),
             Wait::Events(events, generation) => {
                 seen = generation;

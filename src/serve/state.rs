@@ -1,7 +1,7 @@
 //! What the preview server is showing: the last good site, the current errors (if the last
 //! rebuild failed), and a short log of events for the open browser pages.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -33,6 +33,8 @@ pub enum Message {
 
 pub enum Wait {
     Stopped,
+    /// This event stream was closed to make room for a newer one (see [`State::open_stream`]).
+    Evicted,
     Timeout,
     Events(Vec<(String, Message)>, u64),
 }
@@ -42,6 +44,9 @@ struct Inner {
     generation: u64,
     log: VecDeque<(u64, String, Message)>,
     stopped: bool,
+    /// Open event streams by ticket, oldest first.
+    streams: BTreeSet<u64>,
+    next_stream: u64,
 }
 
 pub struct State {
@@ -72,6 +77,8 @@ impl State {
                 generation: 0,
                 log: VecDeque::new(),
                 stopped: false,
+                streams: BTreeSet::new(),
+                next_stream: 0,
             }),
             changed: Condvar::new(),
             instance,
@@ -159,17 +166,50 @@ impl State {
         self.changed.notify_all();
     }
 
-    /// Blocks until there are events after generation `seen`, the server stops, or `timeout`.
-    pub fn wait(&self, seen: u64, timeout: Duration) -> Wait {
+    /// Registers a new event stream; past `budget` open streams the oldest is told to end
+    /// (its `wait` returns [`Wait::Evicted`]). Event streams thus have a budget of their own,
+    /// and whoever holds many open cannot lock out a reader who just opened a page: the newest
+    /// always gets in (a browser's EventSource reconnects by itself when its stream ends).
+    pub fn open_stream(&self, budget: usize) -> u64 {
+        let mut inner = self.lock();
+        inner.next_stream += 1;
+        let ticket = inner.next_stream;
+        inner.streams.insert(ticket);
+        let mut evicted = false;
+        while inner.streams.len() > budget.max(1) {
+            inner.streams.pop_first();
+            evicted = true;
+        }
+        if evicted {
+            self.changed.notify_all();
+        }
+        ticket
+    }
+
+    pub fn close_stream(&self, ticket: u64) {
+        self.lock().streams.remove(&ticket);
+    }
+
+    pub fn open_streams(&self) -> usize {
+        self.lock().streams.len()
+    }
+
+    /// Blocks until there are events after generation `seen`, the server stops, `timeout`
+    /// passes, or (for an event stream's `ticket`) the stream is evicted.
+    pub fn wait(&self, seen: u64, timeout: Duration, ticket: Option<u64>) -> Wait {
         let inner = self.lock();
+        let evicted = |inner: &Inner| ticket.is_some_and(|t| !inner.streams.contains(&t));
         let (inner, _) = self
             .changed
             .wait_timeout_while(inner, timeout, |inner| {
-                !inner.stopped && inner.generation <= seen
+                !inner.stopped && inner.generation <= seen && !evicted(inner)
             })
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         if inner.stopped {
             return Wait::Stopped;
+        }
+        if evicted(&inner) {
+            return Wait::Evicted;
         }
         if inner.generation <= seen {
             return Wait::Timeout;
@@ -230,7 +270,7 @@ mod tests {
         let (seen, _) = state.generation();
         assert!(state.publish_site(files(&[("index.html", "1")])).is_empty());
         assert!(matches!(
-            state.wait(seen, Duration::from_millis(10)),
+            state.wait(seen, Duration::from_millis(10), None),
             Wait::Timeout
         ));
         assert!(state.publish_errors("error[E001]: x".into()));
@@ -241,7 +281,7 @@ mod tests {
         assert_eq!(state.published().files.len(), 1, "last good site kept");
         // Fixing the error sends a reload even when no output changed.
         assert!(state.publish_site(files(&[("index.html", "1")])).is_empty());
-        match state.wait(seen, Duration::from_millis(10)) {
+        match state.wait(seen, Duration::from_millis(10), None) {
             Wait::Events(events, generation) => {
                 let messages: Vec<Message> = events.into_iter().map(|(_, m)| m).collect();
                 assert_eq!(
@@ -255,8 +295,27 @@ mod tests {
         assert!(state.published().errors.is_none());
         state.stop();
         assert!(matches!(
-            state.wait(0, Duration::from_secs(5)),
+            state.wait(0, Duration::from_secs(5), None),
             Wait::Stopped
         ));
+    }
+
+    #[test]
+    fn event_streams_past_the_budget_evict_the_oldest() {
+        let state = State::new();
+        let first = state.open_stream(2);
+        let second = state.open_stream(2);
+        let third = state.open_stream(2);
+        assert_eq!(state.open_streams(), 2);
+        assert!(matches!(
+            state.wait(0, Duration::from_secs(5), Some(first)),
+            Wait::Evicted
+        ));
+        assert!(matches!(
+            state.wait(0, Duration::from_millis(10), Some(second)),
+            Wait::Timeout
+        ));
+        state.close_stream(third);
+        assert_eq!(state.open_streams(), 1);
     }
 }

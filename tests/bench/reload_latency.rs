@@ -241,7 +241,7 @@ fn page_output(page: &str) -> String {
 fn subscribe(addr: std::net::SocketAddr) -> Receiver<(String, String)> {
     let mut stream = TcpStream::connect(addr).unwrap();
     stream
-        .write_all(b"GET /__kneeguide/events HTTP/1.1\r\nHost: bench\r\n\r\n")
+        .write_all(format!("GET /__kneeguide/events HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes())
         .unwrap();
     let (sender, receiver) = channel();
     std::thread::spawn(move || {
@@ -252,13 +252,12 @@ fn subscribe(addr: std::net::SocketAddr) -> Receiver<(String, String)> {
             let text = line.trim_end();
             if let Some(value) = text.strip_prefix("event: ") {
                 name = value.to_owned();
-            } else if let Some(value) = text.strip_prefix("data: ") {
-                if sender
+            } else if let Some(value) = text.strip_prefix("data: ")
+                && sender
                     .send((std::mem::take(&mut name), value.to_owned()))
                     .is_err()
-                {
-                    break;
-                }
+            {
+                break;
             }
             line.clear();
         }
