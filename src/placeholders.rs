@@ -123,6 +123,7 @@ mod tests {
             urgent_help: "your doctor".into(),
             urgent_number: urgent_number.map(str::to_owned),
             publisher: None,
+            allow_raw_html: false,
         }
     }
 
