@@ -85,6 +85,7 @@ fn report_body_errors(page: &Page, errors: &[BodyError], diagnostics: &mut Vec<D
     for (error, offset) in shown.into_iter().zip(offsets) {
         let mut diagnostic = Diagnostic::error(error.code, &error.message)
             .at(page.file.location_of_offset(page.parts.body.start + offset));
+        diagnostic.more = error.more;
         if let Some(help) = &error.help {
             diagnostic = diagnostic.with_help(help);
         }

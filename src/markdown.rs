@@ -49,6 +49,8 @@ pub struct BodyError {
     pub message: String,
     pub help: Option<String>,
     pub spot: Spot,
+    /// Errors of the same code further on in the body, counted but not kept (see `admit`).
+    pub more: usize,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -311,18 +313,21 @@ impl<'a> Renderer<'a, '_> {
     /// The id written in `{#id}`, or an error and a safe stand-in.
     fn checked_custom_id(&mut self, id: &str, spot: Spot) -> String {
         if !is_safe_id(id) {
-            self.errors.push(BodyError {
-                code: "E062",
-                message: format!("heading id `{}` is not a safe id", escape_for_message(id)),
-                help: Some(
-                    "use an ASCII letter, then letters, digits, `-` or `_`, e.g. `{#ice-pack}`"
-                        .to_owned(),
-                ),
-                spot,
-            });
+            if self.admit("E062") {
+                self.errors.push(BodyError {
+                    code: "E062",
+                    message: format!("heading id `{}` is not a safe id", escape_for_message(id)),
+                    help: Some(
+                        "use an ASCII letter, then letters, digits, `-` or `_`, e.g. `{#ice-pack}`"
+                            .to_owned(),
+                    ),
+                    spot,
+                    more: 0,
+                });
+            }
             return slugify(id);
         }
-        if in_footnote_namespace(id) {
+        if in_footnote_namespace(id) && self.admit("E062") {
             self.errors.push(BodyError {
                 code: "E062",
                 message: format!("heading id `{id}` is reserved for footnotes"),
@@ -331,6 +336,7 @@ impl<'a> Renderer<'a, '_> {
                         .to_owned(),
                 ),
                 spot,
+                more: 0,
             });
         }
         id.to_owned()
@@ -350,6 +356,20 @@ impl<'a> Renderer<'a, '_> {
         let id = self.footnote_slugs.unique(base, &HashSet::new());
         self.footnote_ids.insert(label.to_owned(), id.clone());
         id
+    }
+
+    /// Whether an error of `code` should be built: past `SHOWN_PER_FILE_AND_KIND` of a code, the
+    /// last one kept counts the rest instead, so that 8,000 broken links cost 50 messages (and
+    /// 50 searches for the nearest page name), not 8,000.
+    fn admit(&mut self, code: &'static str) -> bool {
+        let shown = self.errors.iter().filter(|e| e.code == code).count();
+        if shown < crate::diagnostics::SHOWN_PER_FILE_AND_KIND {
+            return true;
+        }
+        if let Some(last) = self.errors.iter_mut().rev().find(|e| e.code == code) {
+            last.more += 1;
+        }
+        false
     }
 
     /// The text with its placeholders filled; problems are reported by the check stage.
@@ -405,6 +425,9 @@ impl<'a> Renderer<'a, '_> {
                 self.counts.html += 1;
                 if !self.allow_raw_html {
                     for (within, problem) in disallowed_html(text) {
+                        if !self.admit("E060") {
+                            continue;
+                        }
                         self.errors.push(BodyError {
                             code: "E060",
                             message: problem,
@@ -417,6 +440,7 @@ impl<'a> Renderer<'a, '_> {
                                     .join(", ")
                             )),
                             spot: Spot::Html { index, within },
+                            more: 0,
                         });
                     }
                 }
@@ -434,6 +458,9 @@ impl<'a> Renderer<'a, '_> {
         if ALLOWED_SCHEMES.contains(&scheme.as_str()) {
             return true;
         }
+        if !self.admit("E061") {
+            return false;
+        }
         self.errors.push(BodyError {
             code: "E061",
             message: format!(
@@ -449,6 +476,7 @@ impl<'a> Renderer<'a, '_> {
                     .join(", ")
             )),
             spot,
+            more: 0,
         });
         false
     }
@@ -474,6 +502,9 @@ impl<'a> Renderer<'a, '_> {
             return None;
         }
         if !path.ends_with(".md") {
+            if !self.admit("E020") {
+                return None;
+            }
             self.errors.push(BodyError {
                 code: "E020",
                 message: format!("unsupported link `{dest}`"),
@@ -482,20 +513,25 @@ impl<'a> Renderer<'a, '_> {
                         .to_owned(),
                 ),
                 spot,
+                more: 0,
             });
             return None;
         }
         let Some(target) = join_relative(self.links.content_path, path) else {
+            if !self.admit("E020") {
+                return None;
+            }
             self.errors.push(BodyError {
                 code: "E020",
                 message: format!("link `{dest}` points outside content/"),
                 help: None,
                 spot,
+                more: 0,
             });
             return None;
         };
         let Some(url) = self.links.urls.get(&target) else {
-            if self.links.failed.contains(&target) {
+            if self.links.failed.contains(&target) || !self.admit("E020") {
                 return None;
             }
             let nearest =
@@ -508,6 +544,7 @@ impl<'a> Renderer<'a, '_> {
                     None => "check the file name; links are relative to this file (draft pages only exist with --drafts)".to_owned(),
                 }),
                 spot,
+                more: 0,
             });
             return None;
         };
@@ -702,10 +739,15 @@ fn disallowed_html(text: &str) -> Vec<(usize, String)> {
                     }
                 }
             }
-            None => problems.push((
-                start,
-                format!("raw HTML `<{name}` is not closed by `>` on its line"),
-            )),
+            None => {
+                // Everything after an open tag is inside it: one error, and no rescanning
+                // of the rest for each `<` in it.
+                problems.push((
+                    start,
+                    format!("raw HTML `<{name}` is not closed by `>` on its line"),
+                ));
+                break;
+            }
         }
     }
     problems
@@ -1163,5 +1205,24 @@ mod tests {
         let offsets = spot_offsets(body, &spots);
         assert!(body[offsets[3]..].starts_with("![d]"));
         assert!(body[offsets[4]..].starts_with("<file:"));
+    }
+
+    #[test]
+    fn errors_past_fifty_of_a_code_are_counted_not_built() {
+        let (_, errors) = render_within_limit(&"[x](nope.md) ".repeat(8_000));
+        assert_eq!(errors.len(), 50);
+        assert_eq!(errors.iter().map(|e| e.more).sum::<usize>(), 7_950);
+        assert_eq!(errors[49].more, 7_950);
+    }
+
+    #[test]
+    fn pathological_lines_stay_linear() {
+        // An open tag swallows the rest of its text: one error, not one rescan per `<`.
+        let (_, errors) = render_within_limit(&format!("<div>{}\n", "<abbr ".repeat(200_000)));
+        assert_eq!(codes(&errors), ["E060", "E060"]);
+        // Braces without a placeholder name: each scan stops at the next brace.
+        let (out, errors) = render_within_limit(&"{".repeat(1_000_000));
+        assert!(errors.is_empty());
+        assert!(out.html.len() >= 1_000_000);
     }
 }
