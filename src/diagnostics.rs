@@ -232,20 +232,20 @@ impl fmt::Display for Diagnostic {
                 };
                 let pad = " ".repeat(number.len().max(1));
                 let number = format!("{number:>width$}", width = pad.len());
-                // One character for one: control characters (terminal escapes) never reach the
-                // terminal, and the caret below stays in its column.
-                let shown: String = text
-                    .chars()
-                    .take(200)
-                    .map(|c| {
-                        if c.is_control() && c != '\t' {
-                            '\u{fffd}'
-                        } else {
-                            c
-                        }
-                    })
-                    .collect();
+                // At most 200 characters of the line, starting before the caret when it is far
+                // along; one character for one: control characters (terminal escapes) never
+                // reach the terminal, and the caret below stays in its column.
                 let column = location.caret_column();
+                let skip = if column > 150 { column - 100 } else { 0 };
+                let mut shown = String::from(if skip > 0 { "…" } else { "" });
+                shown.extend(text.chars().skip(skip).take(200).map(|c| {
+                    if c.is_control() && c != '\t' {
+                        '\u{fffd}'
+                    } else {
+                        c
+                    }
+                }));
+                let column = if skip > 0 { column - skip + 1 } else { column };
                 let before: String = shown
                     .chars()
                     .take(column.saturating_sub(1))
@@ -525,5 +525,56 @@ mod tests {
         assert_eq!(nearest("titel", fields), Some("title"));
         assert_eq!(nearest("min_urgncy", fields), Some("min_urgency"));
         assert_eq!(nearest("colour", fields), None);
+    }
+
+    #[test]
+    fn a_far_column_is_shown_with_the_text_around_it() {
+        let line = format!("{}[bad](x.md) tail", "word ".repeat(200));
+        let file = SourceFile::new("c.md".into(), line.clone());
+        let text = Diagnostic::error("E020", "broken link")
+            .at(file.location(1, 1001))
+            .to_string();
+        let quoted = text.lines().nth(3).unwrap();
+        let carets = text.lines().nth(4).unwrap();
+        assert!(quoted.starts_with(" 1 | …"), "{text}");
+        let caret_at = carets.find('^').unwrap();
+        let after: String = quoted.chars().skip(caret_at).take(11).collect();
+        assert_eq!(after, "[bad](x.md)", "{text}");
+        assert_eq!(carets.matches('^').count(), "[bad](x.md)".len());
+    }
+
+    #[test]
+    fn control_characters_never_reach_the_terminal() {
+        let file = SourceFile::new("c.md".into(), "title: \u{1b}[31mred\n".into());
+        let text = Diagnostic::error("E017", "x")
+            .at(file.location(1, 8))
+            .to_string();
+        assert!(!text.contains('\u{1b}'), "{text:?}");
+        assert!(text.contains(" 1 | title: \u{fffd}[31mred"), "{text}");
+    }
+
+    #[test]
+    fn fifty_of_a_kind_per_file_are_kept_and_the_rest_counted() {
+        let file = SourceFile::new("a.md".into(), "x\n".repeat(300));
+        let mut diagnostics = Diagnostics::new();
+        for line in 1..=300 {
+            diagnostics.push(Diagnostic::error("E020", "broken").at(file.location(line, 1)));
+        }
+        diagnostics.push(Diagnostic::error("E021", "anchor").at(file.location(1, 1)));
+        let diagnostics = diagnostics.sorted();
+        assert_eq!(diagnostics.iter().count(), 51);
+        assert_eq!(diagnostics.error_count(), 301);
+        let text = diagnostics.to_string();
+        assert!(
+            text.contains("= and 250 more like this (E020 in a.md)"),
+            "{text}"
+        );
+        assert!(
+            text.ends_with("error: the site was not built: 301 errors\n"),
+            "{text}"
+        );
+        assert_eq!(thousands(7950), "7,950");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+        assert_eq!(thousands(999), "999");
     }
 }
