@@ -7,7 +7,8 @@ use crate::content::frontmatter::Key;
 use crate::content::meta::{Date, PlainMeta, ReviewedBy, SOURCE_WITHOUT_URL, Source};
 use crate::content::{Content, Meta, Page};
 use crate::diagnostics::Diagnostic;
-use crate::markdown::LinkError;
+use crate::diagnostics::KindLimit;
+use crate::markdown::{BodyError, Spot};
 use crate::render::ThemeIds;
 
 /// Most items a care card should hold (NHS service manual: 5, plus one catch-all on urgent cards).
@@ -15,28 +16,19 @@ const MAX_CARD_ITEMS: usize = 5;
 
 pub fn run(
     content: &Content,
-    link_errors: &[(usize, Vec<LinkError>)],
+    body_errors: &[(usize, Vec<BodyError>)],
     theme_ids: &ThemeIds,
     config: Option<&crate::config::SiteConfig>,
     today: Date,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
-    for (page_index, errors) in link_errors {
-        let page = &content.pages[*page_index];
-        for error in errors {
-            let mut diagnostic =
-                Diagnostic::error("E020", &error.message).at(page.file.location_of_offset(
-                    page.parts.body.start
-                        + crate::markdown::link_offset(page.body(), error.link_index),
-                ));
-            if let Some(help) = &error.help {
-                diagnostic = diagnostic.with_help(help);
-            }
-            diagnostics.push(diagnostic);
-        }
+    for (page_index, errors) in body_errors {
+        report_body_errors(&content.pages[*page_index], errors, diagnostics);
     }
-    check_anchors(content, theme_ids, diagnostics);
+    // Without site.yaml the theme, and so the ids it gives pages, are unknown: an anchor check
+    // would report links to those ids as broken.
     if let Some(config) = config {
+        check_anchors(content, theme_ids, diagnostics);
         check_placeholders(content, config, diagnostics);
     }
     for page in &content.pages {
@@ -87,8 +79,36 @@ pub fn run(
     }
 }
 
+/// The Markdown errors of one page, each kind bounded (`KindLimit`), located from one parse.
+fn report_body_errors(page: &Page, errors: &[BodyError], diagnostics: &mut Vec<Diagnostic>) {
+    let mut limits: HashMap<&str, KindLimit> = HashMap::new();
+    let shown: Vec<&BodyError> = errors
+        .iter()
+        .filter(|error| limits.entry(error.code).or_default().admit())
+        .collect();
+    let spots: Vec<Spot> = shown.iter().map(|error| error.spot).collect();
+    let offsets = crate::markdown::spot_offsets(page.body(), &spots);
+    for (error, offset) in shown.into_iter().zip(offsets) {
+        let mut diagnostic = Diagnostic::error(error.code, &error.message)
+            .at(page.file.location_of_offset(page.parts.body.start + offset));
+        diagnostic.more = error.more;
+        if let Some(help) = &error.help {
+            diagnostic = diagnostic.with_help(help);
+        }
+        limits
+            .get_mut(error.code)
+            .expect("admitted above")
+            .push(diagnostic, diagnostics);
+    }
+    for limit in limits.into_values() {
+        limit.finish(diagnostics);
+    }
+}
+
 fn check_anchors(content: &Content, theme_ids: &ThemeIds, diagnostics: &mut Vec<Diagnostic>) {
     for page in &content.pages {
+        let mut limit = KindLimit::default();
+        let mut broken = Vec::new();
         for link in &page.rendered.anchor_links {
             let Some(&target_index) = content.by_path.get(&link.target) else {
                 continue;
@@ -96,9 +116,18 @@ fn check_anchors(content: &Content, theme_ids: &ThemeIds, diagnostics: &mut Vec<
             let target = &content.pages[target_index];
             if target.rendered.ids.contains(&link.anchor)
                 || theme_ids.for_page(&target.meta).contains(&link.anchor)
+                || !limit.admit()
             {
                 continue;
             }
+            broken.push((link, target));
+        }
+        let spots: Vec<Spot> = broken
+            .iter()
+            .map(|(link, _)| Spot::Link(link.link_index))
+            .collect();
+        let offsets = crate::markdown::spot_offsets(page.body(), &spots);
+        for ((link, target), offset) in broken.into_iter().zip(offsets) {
             let known = target.rendered.toc.iter().map(|h| h.id.as_str());
             let help = match crate::diagnostics::nearest(&link.anchor, known) {
                 Some(near) => format!("did you mean #{near}?"),
@@ -107,6 +136,7 @@ fn check_anchors(content: &Content, theme_ids: &ThemeIds, diagnostics: &mut Vec<
                         .rendered
                         .toc
                         .iter()
+                        .take(20)
                         .map(|h| format!("#{}", h.id))
                         .collect();
                     if ids.is_empty() {
@@ -120,7 +150,7 @@ fn check_anchors(content: &Content, theme_ids: &ThemeIds, diagnostics: &mut Vec<
                     }
                 }
             };
-            diagnostics.push(
+            limit.push(
                 Diagnostic::error(
                     "E021",
                     format!(
@@ -129,13 +159,12 @@ fn check_anchors(content: &Content, theme_ids: &ThemeIds, diagnostics: &mut Vec<
                         link.anchor
                     ),
                 )
-                .at(page.file.location_of_offset(
-                    page.parts.body.start
-                        + crate::markdown::link_offset(page.body(), link.link_index),
-                ))
+                .at(page.file.location_of_offset(page.parts.body.start + offset))
                 .with_help(help),
+                diagnostics,
             );
         }
+        limit.finish(diagnostics);
     }
 }
 
@@ -167,24 +196,39 @@ fn check_related(
     diagnostics: &mut Vec<Diagnostic>,
 ) {
     let ids: Vec<&str> = content.causes().map(|(p, _)| p.id.as_str()).collect();
+    // The front matter is parsed for positions once, and only when there is something to show.
+    let locator = std::cell::OnceCell::new();
+    let at = |index: usize| {
+        locator
+            .get_or_init(|| page.locator())
+            .locate(&[Key::Field("related"), Key::Index(index)])
+    };
+    let mut unknown = KindLimit::default();
     for (index, id) in related.iter().enumerate() {
-        let at = || page.locate(&[Key::Field("related"), Key::Index(index)]);
         if id == &page.id {
             diagnostics.push(
-                Diagnostic::error("E003", format!("cause `{id}` lists itself as related")).at(at()),
+                Diagnostic::error("E003", format!("cause `{id}` lists itself as related"))
+                    .at(at(index)),
             );
             continue;
         }
         match content.cause(id) {
+            // A cause whose file failed to load has its own error; do not add a second.
+            None if content
+                .failed
+                .contains(&format!("{}/{id}.md", crate::content::CAUSES_DIR)) => {}
             None => {
+                if !unknown.admit() {
+                    continue;
+                }
                 let mut diagnostic =
                     Diagnostic::error("E003", format!("related cause `{id}` does not exist"))
-                        .at(at());
+                        .at(at(index));
                 diagnostic = match crate::diagnostics::nearest(id, ids.iter().copied()) {
                     Some(near) => diagnostic.with_help(format!("did you mean `{near}`?")),
                     None => diagnostic.with_help(format!("known causes: {}", ids.join(", "))),
                 };
-                diagnostics.push(diagnostic);
+                unknown.push(diagnostic, diagnostics);
             }
             Some((_, other)) if !other.related.contains(&page.id) => {
                 diagnostics.push(
@@ -196,12 +240,13 @@ fn check_related(
                             page.id
                         ),
                     )
-                    .at(at()),
+                    .at(at(index)),
                 );
             }
             Some(_) => {}
         }
     }
+    unknown.finish(diagnostics);
 }
 
 fn check_review_dates(
@@ -388,6 +433,76 @@ fn check_cause_lists(
                     ),
                 )
                 .at(page.locate(&[Key::Field("related"), Key::Index(index)])),
+            );
+        }
+    }
+}
+
+/// E066: a file in the theme's `static/` at a path the build also writes (`404.html`,
+/// `sitemap.xml`, a page's `index.html` …). Found here, located at the static file, rather
+/// than as a failed write while rendering.
+pub fn check_static_collisions(
+    theme: &crate::render::Theme,
+    theme_name: &str,
+    content: &Content,
+    tree: Option<&crate::triage::Tree>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    if theme.static_files.is_empty() {
+        return;
+    }
+    let mut generated: HashMap<String, String> = content
+        .pages
+        .iter()
+        .map(|page| {
+            (
+                format!("{}index.html", page.url),
+                format!("the page of {}", page.file.path.display()),
+            )
+        })
+        .collect();
+    for (path, what) in [
+        ("404.html", "the not-found page"),
+        ("sitemap.xml", "the sitemap"),
+        ("robots.txt", "robots.txt"),
+    ] {
+        generated.insert(path.to_owned(), what.to_owned());
+    }
+    if let Some(tree) = tree {
+        let tree_prefix = crate::triage::TREE_URL;
+        if theme
+            .static_files
+            .iter()
+            .any(|(path, _)| path.starts_with(tree_prefix))
+        {
+            for url in tree.page_urls() {
+                generated.insert(
+                    format!("{url}index.html"),
+                    "a decision-tree page".to_owned(),
+                );
+            }
+            for (path, _) in tree.files() {
+                generated.insert(path, "a decision-tree file".to_owned());
+            }
+        }
+    }
+    for (path, _) in &theme.static_files {
+        if let Some(what) = generated.get(path) {
+            let source = std::path::Path::new(crate::render::THEMES_DIR)
+                .join(theme_name)
+                .join("static")
+                .join(path);
+            diagnostics.push(
+                Diagnostic::error(
+                    "E066",
+                    format!(
+                        "static file {path} would overwrite {what}, which the build writes there"
+                    ),
+                )
+                .at(crate::diagnostics::Location::file(&source))
+                .with_help(
+                    "rename or remove the static file; kneeguide generates this file itself",
+                ),
             );
         }
     }

@@ -41,6 +41,9 @@ pub struct SiteConfig {
     pub children_emergency_department: Option<String>,
     #[serde(default)]
     pub publisher: Option<String>,
+    /// Lets Markdown bodies carry any raw HTML (scripts included); every build warns (W030).
+    #[serde(default)]
+    pub allow_raw_html: bool,
     /// Write `_headers` (security and cache headers for Netlify and Cloudflare Pages).
     #[serde(default = "yes")]
     pub host_headers: bool,
@@ -62,17 +65,25 @@ impl SiteConfig {
     }
 }
 
-/// Reads and checks `site.yaml`; `base_url_override` is the `--base-url` flag.
-pub fn load(root: &Path, base_url_override: Option<&str>) -> Result<SiteConfig, Vec<Diagnostic>> {
+/// Reads and checks `site.yaml`; `base_url_override` is the `--base-url` flag. Returns the
+/// settings and their warnings, or every error found.
+pub fn load(
+    root: &Path,
+    base_url_override: Option<&str>,
+) -> Result<(SiteConfig, Vec<Diagnostic>), Vec<Diagnostic>> {
     let path = root.join(CONFIG_FILE);
     let shown = Path::new(CONFIG_FILE);
-    let text = std::fs::read_to_string(&path).map_err(|error| {
-        vec![
-            Diagnostic::error("E019", format!("cannot read {CONFIG_FILE}: {error}"))
-                .at(Location::file(&path))
-                .with_help("run kneeguide in the site's folder, or pass --root DIR; the site root holds site.yaml and content/"),
-        ]
-    })?;
+    if !path.exists() {
+        return Err(vec![
+            Diagnostic::error(
+                "E019",
+                format!("there is no {CONFIG_FILE} in {}", root.display()),
+            )
+            .at(Location::file(&path))
+            .with_help("run kneeguide in the site's folder, or pass --root DIR; the site root holds site.yaml (title, description, language, base_url, emergency_number, urgent_help) and content/"),
+        ]);
+    }
+    let text = crate::content::read_text(&path, shown).map_err(|d| vec![d])?;
     let file = SourceFile::new(shown.to_path_buf(), text);
     let whole = 0..file.text.len();
     let mut config: SiteConfig = frontmatter::parse(&file, whole.clone()).map_err(|d| vec![d])?;
@@ -169,11 +180,21 @@ pub fn load(root: &Path, base_url_override: Option<&str>) -> Result<SiteConfig, 
             .with_help("use a BCP 47 tag such as en, de or en-GB"),
         );
     }
-    if errors.is_empty() {
-        Ok(config)
-    } else {
-        Err(errors)
+    if !errors.is_empty() {
+        return Err(errors);
     }
+    let mut warnings = Vec::new();
+    if config.allow_raw_html {
+        warnings.push(
+            Diagnostic::warning(
+                "W030",
+                "allow_raw_html is on: raw HTML in Markdown reaches the pages unchecked, scripts included",
+            )
+            .at(frontmatter::locate(&file, &whole, &[Key::Field("allow_raw_html")]))
+            .with_help("remove it once the pages no longer need raw HTML beyond <abbr>, <kbd>, <sub>, <sup> and <br>"),
+        );
+    }
+    Ok((config, warnings))
 }
 
 #[cfg(test)]
@@ -195,13 +216,14 @@ mod tests {
             children_emergency_department: None,
             publisher: None,
             host_headers: true,
+            allow_raw_html: false,
         }
     }
 
     fn load_text(text: &str) -> Result<SiteConfig, Vec<Diagnostic>> {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join(CONFIG_FILE), text).unwrap();
-        load(dir.path(), None)
+        load(dir.path(), None).map(|(config, _warnings)| config)
     }
 
     const MINIMAL: &str = "title: T\ndescription: D\nlanguage: en\nbase_url: https://example.org/\n\

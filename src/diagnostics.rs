@@ -61,12 +61,13 @@ impl SourceFile {
         Some(self.text[start..end].trim_end_matches(['\n', '\r']))
     }
 
+    /// A location that quotes its line from this file: it shares the file, it copies nothing.
     pub fn location(self: &Arc<Self>, line: usize, column: usize) -> Location {
         Location {
             file: self.path.clone(),
             line,
             column,
-            source_line: self.line(line).map(str::to_owned),
+            quote: Some(Quote::File(Arc::clone(self))),
         }
     }
 
@@ -76,22 +77,40 @@ impl SourceFile {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
     Error,
     Warning,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Where the quoted line of a location comes from.
+#[derive(Debug, Clone)]
+enum Quote {
+    /// Line `line` of a file the build read.
+    File(Arc<SourceFile>),
+    /// A short text made for the message (an escaped excerpt of a file that is not UTF-8, a
+    /// file name), with the column of its caret when that is not the location's column.
+    Text(Arc<str>, Option<usize>),
+}
+
+#[derive(Debug, Clone)]
 pub struct Location {
     pub file: PathBuf,
-    /// 1-based.
+    /// 1-based; 0 when only the file is known.
     pub line: usize,
-    /// 1-based, in characters.
+    /// 1-based, in characters; 0 when only the file is known.
     pub column: usize,
-    /// The offending line, quoted under the message with a caret.
-    pub source_line: Option<String>,
+    quote: Option<Quote>,
 }
+
+/// Two locations are the same place whatever they quote.
+impl PartialEq for Location {
+    fn eq(&self, other: &Self) -> bool {
+        (&self.file, self.line, self.column) == (&other.file, other.line, other.column)
+    }
+}
+
+impl Eq for Location {}
 
 impl Location {
     /// A location that names only a file (e.g. a file that cannot be read).
@@ -100,7 +119,41 @@ impl Location {
             file: path.to_path_buf(),
             line: 0,
             column: 0,
-            source_line: None,
+            quote: None,
+        }
+    }
+
+    /// A line and column of `path` quoting `text` instead of the file's own line.
+    pub fn quoting(path: &Path, line: usize, column: usize, text: &str) -> Location {
+        Location {
+            file: path.to_path_buf(),
+            line,
+            column,
+            quote: Some(Quote::Text(text.into(), None)),
+        }
+    }
+
+    /// Puts the caret under this column (1-based, in characters) of a quoted text.
+    pub fn with_caret(mut self, column: usize) -> Location {
+        if let Some(Quote::Text(_, caret)) = &mut self.quote {
+            *caret = Some(column);
+        }
+        self
+    }
+
+    /// The column (1-based) the caret goes under in `source_line`.
+    fn caret_column(&self) -> usize {
+        match &self.quote {
+            Some(Quote::Text(_, Some(caret))) => *caret,
+            _ => self.column,
+        }
+    }
+
+    /// The offending line, quoted under the message with a caret.
+    pub fn source_line(&self) -> Option<&str> {
+        match self.quote.as_ref()? {
+            Quote::File(file) => file.line(self.line),
+            Quote::Text(text, _) => Some(text),
         }
     }
 }
@@ -113,6 +166,8 @@ pub struct Diagnostic {
     pub message: String,
     pub location: Option<Location>,
     pub help: Option<String>,
+    /// Problems of the same kind in the same file that are counted, not shown (see `KindLimit`).
+    pub more: usize,
 }
 
 impl Diagnostic {
@@ -123,6 +178,7 @@ impl Diagnostic {
             message: message.into(),
             location: None,
             help: None,
+            more: 0,
         }
     }
 
@@ -167,16 +223,35 @@ impl fmt::Display for Diagnostic {
                     location.column
                 )?;
             }
-            if let Some(text) = &location.source_line {
-                let number = location.line.to_string();
-                let pad = " ".repeat(number.len());
-                let shown: String = text.chars().take(200).collect();
+            if let Some(text) = location.source_line() {
+                // A location without a line (a file name) quotes its text without a number.
+                let number = if location.line == 0 {
+                    String::new()
+                } else {
+                    location.line.to_string()
+                };
+                let pad = " ".repeat(number.len().max(1));
+                let number = format!("{number:>width$}", width = pad.len());
+                // At most 200 characters of the line, starting before the caret when it is far
+                // along; one character for one: control characters (terminal escapes) never
+                // reach the terminal, and the caret below stays in its column.
+                let column = location.caret_column();
+                let skip = if column > 150 { column - 100 } else { 0 };
+                let mut shown = String::from(if skip > 0 { "…" } else { "" });
+                shown.extend(text.chars().skip(skip).take(200).map(|c| {
+                    if c.is_control() && c != '\t' {
+                        '\u{fffd}'
+                    } else {
+                        c
+                    }
+                }));
+                let column = if skip > 0 { column - skip + 1 } else { column };
                 let before: String = shown
                     .chars()
-                    .take(location.column.saturating_sub(1))
+                    .take(column.saturating_sub(1))
                     .map(|c| if c == '\t' { '\t' } else { ' ' })
                     .collect();
-                let carets = "^".repeat(token_width(&shown, location.column));
+                let carets = "^".repeat(token_width(&shown, column));
                 writeln!(f, " {pad} |")?;
                 writeln!(f, " {number} | {shown}")?;
                 writeln!(f, " {pad} | {before}{carets}")?;
@@ -185,7 +260,72 @@ impl fmt::Display for Diagnostic {
         if let Some(help) = &self.help {
             writeln!(f, "   = help: {help}")?;
         }
+        if self.more > 0 {
+            let place = self
+                .location
+                .as_ref()
+                .map(|l| format!(" in {}", l.file.display()))
+                .unwrap_or_default();
+            writeln!(
+                f,
+                "   = and {} more like this ({}{place})",
+                thousands(self.more),
+                self.code
+            )?;
+        }
         Ok(())
+    }
+}
+
+/// `7950` -> `7,950`.
+pub fn thousands(number: usize) -> String {
+    let digits = number.to_string();
+    let mut out = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
+/// At most this many problems of one kind (code) are shown per file; the rest are counted.
+/// 8,000 broken links on one line would otherwise print 8,000 copies of the line.
+pub const SHOWN_PER_FILE_AND_KIND: usize = 50;
+
+/// Bounds the diagnostics of one kind in one file at the point where they are made, so that the
+/// hidden ones cost no location lookup: `admit` says whether the next one will be shown.
+#[derive(Debug, Default)]
+pub struct KindLimit {
+    shown: usize,
+    hidden: usize,
+    /// Index in the output of the last one shown, which carries the count of the hidden.
+    last: Option<usize>,
+}
+
+impl KindLimit {
+    /// Whether the next problem should be built and pushed; counts it as hidden otherwise.
+    pub fn admit(&mut self) -> bool {
+        if self.shown + self.hidden < SHOWN_PER_FILE_AND_KIND {
+            self.shown += 1;
+            true
+        } else {
+            self.hidden += 1;
+            false
+        }
+    }
+
+    /// Pushes an admitted diagnostic.
+    pub fn push(&mut self, diagnostic: Diagnostic, out: &mut Vec<Diagnostic>) {
+        out.push(diagnostic);
+        self.last = Some(out.len() - 1);
+    }
+
+    pub fn finish(self, out: &mut [Diagnostic]) {
+        if let Some(last) = self.last {
+            out[last].more += self.hidden;
+        }
     }
 }
 
@@ -228,12 +368,21 @@ impl Diagnostics {
         self.items.iter().any(Diagnostic::is_error)
     }
 
+    /// Every error found, the ones counted but not shown included.
     pub fn error_count(&self) -> usize {
-        self.items.iter().filter(|d| d.is_error()).count()
+        self.items
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| 1 + d.more)
+            .sum()
     }
 
     pub fn warning_count(&self) -> usize {
-        self.items.len() - self.error_count()
+        self.items
+            .iter()
+            .filter(|d| !d.is_error())
+            .map(|d| 1 + d.more)
+            .sum()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -244,20 +393,40 @@ impl Diagnostics {
         self.items.iter()
     }
 
-    /// Errors first, then by file and position, so output is stable whatever thread found what.
+    /// Errors first, then by file and position, so output is stable whatever thread found what;
+    /// duplicates dropped, and at most `SHOWN_PER_FILE_AND_KIND` of a kind per file kept (the
+    /// rest counted in the last one kept).
     pub fn sorted(mut self) -> Self {
-        self.items.sort_by(|a, b| {
-            let key = |d: &Diagnostic| {
-                let (file, line, column) = d
-                    .location
-                    .as_ref()
-                    .map(|l| (l.file.clone(), l.line, l.column))
-                    .unwrap_or_default();
-                (d.severity, file, line, column, d.code, d.message.clone())
-            };
-            key(a).cmp(&key(b))
-        });
+        fn key(d: &Diagnostic) -> (Severity, Option<(&Path, usize, usize)>, &str, &str) {
+            let place = d
+                .location
+                .as_ref()
+                .map(|l| (l.file.as_path(), l.line, l.column));
+            (d.severity, place, d.code, &d.message)
+        }
+        self.items.sort_by(|a, b| key(a).cmp(&key(b)));
         self.items.dedup();
+        let mut kept: Vec<Diagnostic> = Vec::with_capacity(self.items.len());
+        let mut per_kind: std::collections::HashMap<
+            (Severity, Option<PathBuf>, &str),
+            (usize, usize),
+        > = std::collections::HashMap::new();
+        for diagnostic in self.items {
+            let kind = (
+                diagnostic.severity,
+                diagnostic.location.as_ref().map(|l| l.file.clone()),
+                diagnostic.code,
+            );
+            let (count, last) = per_kind.entry(kind).or_insert((0, 0));
+            if *count < SHOWN_PER_FILE_AND_KIND {
+                *count += 1;
+                *last = kept.len();
+                kept.push(diagnostic);
+            } else {
+                kept[*last].more += 1 + diagnostic.more;
+            }
+        }
+        self.items = kept;
         self
     }
 }
@@ -356,5 +525,56 @@ mod tests {
         assert_eq!(nearest("titel", fields), Some("title"));
         assert_eq!(nearest("min_urgncy", fields), Some("min_urgency"));
         assert_eq!(nearest("colour", fields), None);
+    }
+
+    #[test]
+    fn a_far_column_is_shown_with_the_text_around_it() {
+        let line = format!("{}[bad](x.md) tail", "word ".repeat(200));
+        let file = SourceFile::new("c.md".into(), line.clone());
+        let text = Diagnostic::error("E020", "broken link")
+            .at(file.location(1, 1001))
+            .to_string();
+        let quoted = text.lines().nth(3).unwrap();
+        let carets = text.lines().nth(4).unwrap();
+        assert!(quoted.starts_with(" 1 | …"), "{text}");
+        let caret_at = carets.find('^').unwrap();
+        let after: String = quoted.chars().skip(caret_at).take(11).collect();
+        assert_eq!(after, "[bad](x.md)", "{text}");
+        assert_eq!(carets.matches('^').count(), "[bad](x.md)".len());
+    }
+
+    #[test]
+    fn control_characters_never_reach_the_terminal() {
+        let file = SourceFile::new("c.md".into(), "title: \u{1b}[31mred\n".into());
+        let text = Diagnostic::error("E017", "x")
+            .at(file.location(1, 8))
+            .to_string();
+        assert!(!text.contains('\u{1b}'), "{text:?}");
+        assert!(text.contains(" 1 | title: \u{fffd}[31mred"), "{text}");
+    }
+
+    #[test]
+    fn fifty_of_a_kind_per_file_are_kept_and_the_rest_counted() {
+        let file = SourceFile::new("a.md".into(), "x\n".repeat(300));
+        let mut diagnostics = Diagnostics::new();
+        for line in 1..=300 {
+            diagnostics.push(Diagnostic::error("E020", "broken").at(file.location(line, 1)));
+        }
+        diagnostics.push(Diagnostic::error("E021", "anchor").at(file.location(1, 1)));
+        let diagnostics = diagnostics.sorted();
+        assert_eq!(diagnostics.iter().count(), 51);
+        assert_eq!(diagnostics.error_count(), 301);
+        let text = diagnostics.to_string();
+        assert!(
+            text.contains("= and 250 more like this (E020 in a.md)"),
+            "{text}"
+        );
+        assert!(
+            text.ends_with("error: the site was not built: 301 errors\n"),
+            "{text}"
+        );
+        assert_eq!(thousands(7950), "7,950");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+        assert_eq!(thousands(999), "999");
     }
 }

@@ -47,12 +47,15 @@ pub fn markdown(body: &str, config: Option<&SiteConfig>) {
         reserved_ids: &reserved,
     };
     let (rendered, errors) = crate::markdown::render(body, &links);
-    for error in &errors {
-        let _ = crate::markdown::link_offset(body, error.link_index);
-    }
-    for link in &rendered.anchor_links {
-        let _ = crate::markdown::link_offset(body, link.link_index);
-    }
+    // Locating errors and anchor links re-reads the body: part of what a failing build does.
+    let mut spots: Vec<crate::markdown::Spot> = errors.iter().map(|error| error.spot).collect();
+    spots.extend(
+        rendered
+            .anchor_links
+            .iter()
+            .map(|link| crate::markdown::Spot::Link(link.link_index)),
+    );
+    let _ = crate::markdown::spot_offsets(body, &spots);
 }
 
 /// Parses `site_yaml` (`None` when it does not parse).

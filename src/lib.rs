@@ -53,7 +53,8 @@ pub struct BuildOptions {
     pub base_url: Option<String>,
     /// Include pages marked `draft: true`.
     pub drafts: bool,
-    /// The date review checks compare with; today unless a test pins it.
+    /// The date review checks compare with; `Date::today()` (which honours `SOURCE_DATE_EPOCH`)
+    /// unless set.
     pub today: Option<Date>,
     /// Write the theme's service worker (offline reading). `serve` turns it off: a preview that
     /// a worker serves from its cache would hide the edits it exists to show.
@@ -91,7 +92,10 @@ pub struct Site {
 pub fn load(options: &BuildOptions) -> Result<Site, Diagnostics> {
     let mut found = Vec::new();
     let config = match config::load(&options.root, options.base_url.as_deref()) {
-        Ok(config) => Some(config),
+        Ok((config, warnings)) => {
+            found.extend(warnings);
+            Some(config)
+        }
         Err(errors) => {
             found.extend(errors);
             None
@@ -106,13 +110,24 @@ pub fn load(options: &BuildOptions) -> Result<Site, Diagnostics> {
         .as_ref()
         .map(|config| render::load_theme_ids(&options.root, &config.theme, &mut found))
         .unwrap_or_default();
-    let link_errors = render_markdown(&mut content, config.as_ref(), &theme_ids);
+    let today = match options.today {
+        Some(today) => today,
+        None => {
+            if let Err(message) = content::meta::source_date_epoch() {
+                found.push(Diagnostic::error("E065", message).with_help(
+                    "set it to whole seconds since 1970 (e.g. `date -u +%s`), or unset it to use the clock",
+                ));
+            }
+            Date::today()
+        }
+    };
+    let body_errors = render_markdown(&mut content, config.as_ref(), &theme_ids);
     check::run(
         &content,
-        &link_errors,
+        &body_errors,
         &theme_ids,
         config.as_ref(),
-        options.today.unwrap_or_else(Date::today),
+        today,
         &mut found,
     );
     if let Some(theme) = &theme {
@@ -121,6 +136,9 @@ pub fn load(options: &BuildOptions) -> Result<Site, Diagnostics> {
     let tree = config
         .as_ref()
         .and_then(|config| triage::compile(&content, config, &options.root, &mut found));
+    if let (Some(theme), Some(config)) = (&theme, &config) {
+        check::check_static_collisions(theme, &config.theme, &content, tree.as_ref(), &mut found);
+    }
 
     let mut diagnostics = Diagnostics::new();
     diagnostics.extend(found);
@@ -146,12 +164,12 @@ pub fn load(options: &BuildOptions) -> Result<Site, Diagnostics> {
     }
 }
 
-/// Renders each page's Markdown in parallel; returns the links that could not be resolved.
+/// Renders each page's Markdown in parallel; returns each page's problems (links, raw HTML, ids).
 fn render_markdown(
     content: &mut Content,
     config: Option<&SiteConfig>,
     theme_ids: &render::ThemeIds,
-) -> Vec<(usize, Vec<markdown::LinkError>)> {
+) -> Vec<(usize, Vec<markdown::BodyError>)> {
     let urls: HashMap<String, String> = content
         .pages
         .iter()
@@ -300,7 +318,9 @@ pub fn case_report(options: &BuildOptions) -> Result<triage::cases::Report, Diag
     let config = config::load(&options.root, options.base_url.as_deref());
     let content = content::load(&options.root, options.drafts, &mut found);
     let report = match &config {
-        Ok(config) => triage::compile_with_cases(&content, config, &options.root, &mut found).1,
+        Ok((config, _warnings)) => {
+            triage::compile_with_cases(&content, config, &options.root, &mut found).1
+        }
         Err(errors) => {
             found.extend(errors.iter().cloned());
             None

@@ -1,6 +1,8 @@
 //! Stage 2, markdown: one page's Markdown body to HTML with pulldown-cmark. Gives every heading a
 //! stable unique id and a self-link, builds the table of contents, moves footnotes to the end with
-//! prefixed ids, and rewrites links to other content files (`../first-aid.md#ice`) into page URLs.
+//! prefixed ids, rewrites links to other content files (`../first-aid.md#ice`) into page URLs, and
+//! refuses what could run code in a reader's browser: raw HTML outside a short allowlist, unsafe
+//! URL schemes, heading ids that could break out of their attribute.
 
 use std::collections::{HashMap, HashSet};
 
@@ -15,23 +17,40 @@ pub struct Heading {
     pub title: String,
 }
 
+/// Where in a body something is: the `n`-th element of its kind, in document order. Rendering
+/// does not track byte positions (that costs time on every build); `spot_offsets` turns spots
+/// into positions, once per page, only when there is an error to show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Spot {
+    Link(usize),
+    Image(usize),
+    Heading(usize),
+    /// A raw HTML event (inline tag or one line of an HTML block), `within` bytes into it.
+    Html {
+        index: usize,
+        within: usize,
+    },
+}
+
 /// A link to `#anchor` in some page, checked once every page is rendered.
 #[derive(Debug, Clone)]
 pub struct AnchorLink {
     /// `content_path` of the target page.
     pub target: String,
     pub anchor: String,
-    /// Which link of the body (0 = first); `link_offset` turns it into a position.
+    /// Which link of the body (0 = first).
     pub link_index: usize,
 }
 
-/// A link that cannot be resolved.
+/// A problem in a Markdown body: a link that cannot be resolved, raw HTML, an unsafe id.
 #[derive(Debug, Clone)]
-pub struct LinkError {
+pub struct BodyError {
+    pub code: &'static str,
     pub message: String,
     pub help: Option<String>,
-    /// Which link of the body (0 = first); `link_offset` turns it into a position.
-    pub link_index: usize,
+    pub spot: Spot,
+    /// Errors of the same code further on in the body, counted but not kept (see `admit`).
+    pub more: usize,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -59,6 +78,16 @@ pub struct LinkContext<'a> {
     pub reserved_ids: &'a HashSet<String>,
 }
 
+/// URL schemes a link or image may use. Everything else (`javascript:`, `data:`, `vbscript:`,
+/// `file:` …) is refused: an allowlist cannot miss a scheme a browser learns later.
+pub const ALLOWED_SCHEMES: [&str; 4] = ["https", "http", "mailto", "tel"];
+
+/// Raw HTML elements a body may use when site.yaml does not set `allow_raw_html`. Each is inline
+/// text markup with no behaviour, no URL and no styling, that Markdown cannot express: `abbr`
+/// (with `title`, to expand an abbreviation), `kbd`, `sub` and `sup` (units such as m², chemical
+/// formulas), `br` (a line break inside an address or a table cell).
+pub const ALLOWED_TAGS: [&str; 5] = ["abbr", "kbd", "sub", "sup", "br"];
+
 fn options() -> Options {
     Options::ENABLE_TABLES
         | Options::ENABLE_FOOTNOTES
@@ -67,41 +96,110 @@ fn options() -> Options {
         | Options::ENABLE_HEADING_ATTRIBUTES
 }
 
-pub fn render(body: &str, links: &LinkContext) -> (Rendered, Vec<LinkError>) {
+pub fn render(body: &str, links: &LinkContext) -> (Rendered, Vec<BodyError>) {
     let mut renderer = Renderer {
         links,
+        allow_raw_html: links.config.is_some_and(|c| c.allow_raw_html),
         rendered: Rendered::default(),
         errors: Vec::new(),
         events: Vec::new(),
         footnotes: Vec::new(),
         footnote_numbers: HashMap::new(),
-        links_seen: 0,
+        heading_ids: Ids::default(),
+        footnote_ids: HashMap::new(),
+        footnote_slugs: Ids::default(),
+        counts: Counts::default(),
     };
     renderer.run(body);
     (renderer.rendered, renderer.errors)
 }
 
+/// How many elements of each kind were seen so far: the indexes of `Spot`.
+#[derive(Debug, Default, Clone, Copy)]
+struct Counts {
+    links: usize,
+    images: usize,
+    headings: usize,
+    html: usize,
+}
+
+/// Hands out unique ids. Remembers the last suffix given for each base so that a thousand
+/// headings with one title cost a thousand steps, not half a million.
+#[derive(Debug, Default)]
+struct Ids {
+    taken: HashSet<String>,
+    last_suffix: HashMap<String, usize>,
+}
+
+impl Ids {
+    /// `base`, or `base-2`, `base-3` … : the first that is neither taken nor `reserved`. Ends on
+    /// every input: each turn tries a new candidate, and only finitely many are unavailable.
+    fn unique(&mut self, base: String, reserved: &HashSet<String>) -> String {
+        let free = |ids: &Ids, id: &str| !ids.taken.contains(id) && !reserved.contains(id);
+        if free(self, &base) {
+            self.taken.insert(base.clone());
+            return base;
+        }
+        let mut suffix = self.last_suffix.get(&base).copied().unwrap_or(1);
+        let id = loop {
+            suffix += 1;
+            let candidate = format!("{base}-{suffix}");
+            if free(self, &candidate) {
+                break candidate;
+            }
+        };
+        self.last_suffix.insert(base, suffix);
+        self.taken.insert(id.clone());
+        id
+    }
+}
+
+/// Footnotes own the ids `fn-…` and `fnref-…`; a heading whose text starts that way gets
+/// `section-` in front, so that neither it nor its `-2`, `-3` variants can take a footnote's id.
+fn in_footnote_namespace(id: &str) -> bool {
+    ["fn", "fnref"]
+        .iter()
+        .any(|prefix| id == *prefix || id.strip_prefix(prefix).is_some_and(|r| r.starts_with('-')))
+}
+
+/// A custom heading id (`{#id}`) must be safe in an attribute, a URL fragment and a CSS selector:
+/// an ASCII letter, then ASCII letters, digits, `-` or `_`.
+pub fn is_safe_id(id: &str) -> bool {
+    id.len() <= 100
+        && id.starts_with(|c: char| c.is_ascii_alphabetic())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
 struct Renderer<'a, 'b> {
     links: &'b LinkContext<'b>,
+    allow_raw_html: bool,
     rendered: Rendered,
-    errors: Vec<LinkError>,
+    errors: Vec<BodyError>,
     events: Vec<Event<'a>>,
     /// (label, events of the definition), in order of definition.
     footnotes: Vec<(String, Vec<Event<'a>>)>,
     footnote_numbers: HashMap<String, usize>,
-    links_seen: usize,
+    heading_ids: Ids,
+    /// Footnote label -> the slug in its `fn-` and `fnref-` ids.
+    footnote_ids: HashMap<String, String>,
+    footnote_slugs: Ids,
+    counts: Counts,
 }
 
 impl<'a> Renderer<'a, '_> {
     fn run(&mut self, body: &'a str) {
         // Sized from the source so that the event list and the HTML rarely grow (each growth is a
-        // copy); positions are not tracked here: `link_offset` finds them when an error needs one.
+        // copy); positions are not tracked here: `spot_offsets` finds them when an error needs one.
         self.events.reserve(body.len() / 16);
         self.rendered.html.reserve(body.len() + body.len() / 2);
         let mut parser = Parser::new_ext(body, options());
         while let Some(event) = parser.next() {
             match event {
                 Event::Start(Tag::Heading { level, id, .. }) => {
+                    let spot = Spot::Heading(self.counts.headings);
+                    self.counts.headings += 1;
                     let mut inner = Vec::new();
                     for event in parser.by_ref() {
                         match event {
@@ -110,12 +208,12 @@ impl<'a> Renderer<'a, '_> {
                                 inner.push(Event::Text(self.fill(&text).into()));
                             }
                             other => {
-                                let event = self.link_event(other);
+                                let event = self.inline_event(other);
                                 inner.push(event);
                             }
                         }
                     }
-                    self.heading(level, id, inner);
+                    self.heading(level, id, inner, spot);
                 }
                 Event::Start(Tag::FootnoteDefinition(label)) => {
                     let mut inner = Vec::new();
@@ -123,7 +221,7 @@ impl<'a> Renderer<'a, '_> {
                         if matches!(event, Event::End(TagEnd::FootnoteDefinition)) {
                             break;
                         }
-                        inner.push(self.link_event(event));
+                        inner.push(self.inline_event(event));
                     }
                     self.footnotes.push((label.to_string(), inner));
                 }
@@ -133,7 +231,7 @@ impl<'a> Renderer<'a, '_> {
                         .footnote_numbers
                         .entry(label.to_string())
                         .or_insert(next);
-                    let id = footnote_id(&label);
+                    let id = self.footnote_id(&label);
                     let html = if number == next {
                         self.rendered.ids.insert(format!("fnref-{id}"));
                         format!(
@@ -161,7 +259,7 @@ impl<'a> Renderer<'a, '_> {
                     self.events.push(Event::Text(filled.into()));
                 }
                 other => {
-                    let event = self.link_event(other);
+                    let event = self.inline_event(other);
                     self.events.push(event);
                 }
             }
@@ -175,6 +273,7 @@ impl<'a> Renderer<'a, '_> {
         level: HeadingLevel,
         explicit_id: Option<CowStr<'a>>,
         inner: Vec<Event<'a>>,
+        spot: Spot,
     ) {
         let title: String = inner
             .iter()
@@ -183,20 +282,94 @@ impl<'a> Renderer<'a, '_> {
                 _ => None,
             })
             .collect();
-        let base = explicit_id.map_or_else(|| slugify(&title), |id| id.to_string());
-        let id = self.unique_id(base);
+        let base = match explicit_id {
+            Some(id) => self.checked_custom_id(&id, spot),
+            None => slugify(&title),
+        };
+        let base = if base.is_empty() {
+            "section".to_owned()
+        } else if in_footnote_namespace(&base) {
+            format!("section-{base}")
+        } else {
+            base
+        };
+        let id = self.heading_ids.unique(base, self.links.reserved_ids);
+        self.rendered.ids.insert(id.clone());
         let mut inner_html = String::new();
         html::push_html(&mut inner_html, inner.into_iter());
         let level = level as u8;
+        let escaped_id = escape_attribute(&id);
         let escaped_title = escape_attribute(&title);
         self.events.push(Event::Html(
             format!(
-                "<h{level} id=\"{id}\">{inner_html}<a class=\"heading-link\" href=\"#{id}\" \
+                "<h{level} id=\"{escaped_id}\">{inner_html}<a class=\"heading-link\" href=\"#{escaped_id}\" \
                  aria-label=\"Link to the section {escaped_title}\">#</a></h{level}>\n"
             )
             .into(),
         ));
         self.rendered.toc.push(Heading { level, id, title });
+    }
+
+    /// The id written in `{#id}`, or an error and a safe stand-in.
+    fn checked_custom_id(&mut self, id: &str, spot: Spot) -> String {
+        if !is_safe_id(id) {
+            if self.admit("E062") {
+                self.errors.push(BodyError {
+                    code: "E062",
+                    message: format!("heading id `{}` is not a safe id", escape_for_message(id)),
+                    help: Some(
+                        "use an ASCII letter, then letters, digits, `-` or `_`, e.g. `{#ice-pack}`"
+                            .to_owned(),
+                    ),
+                    spot,
+                    more: 0,
+                });
+            }
+            return slugify(id);
+        }
+        if in_footnote_namespace(id) && self.admit("E062") {
+            self.errors.push(BodyError {
+                code: "E062",
+                message: format!("heading id `{id}` is reserved for footnotes"),
+                help: Some(
+                    "ids starting with `fn-` or `fnref-` belong to footnotes; choose another"
+                        .to_owned(),
+                ),
+                spot,
+                more: 0,
+            });
+        }
+        id.to_owned()
+    }
+
+    /// The slug in a footnote's ids: unique among this page's footnotes, whatever the labels.
+    fn footnote_id(&mut self, label: &str) -> String {
+        if let Some(id) = self.footnote_ids.get(label) {
+            return id.clone();
+        }
+        let slug = slugify(label);
+        let base = if slug.is_empty() {
+            "note".to_owned()
+        } else {
+            slug
+        };
+        let id = self.footnote_slugs.unique(base, &HashSet::new());
+        self.footnote_ids.insert(label.to_owned(), id.clone());
+        id
+    }
+
+    /// Whether an error of `code` should be built: past `SHOWN_PER_FILE_AND_KIND` of a code, the
+    /// last one kept counts the rest instead, so that 8,000 broken links cost 50 messages (and
+    /// 50 searches for the nearest page name), not 8,000.
+    fn admit(&mut self, code: &'static str) -> bool {
+        let shown = self.errors.iter().filter(|e| e.code == code).count();
+        if shown < crate::diagnostics::SHOWN_PER_FILE_AND_KIND {
+            return true;
+        }
+        if let Some(last) = self.errors.iter_mut().rev().find(|e| e.code == code) {
+            last.more += 1;
+        }
+        false
     }
 
     /// The text with its placeholders filled; problems are reported by the check stage.
@@ -209,27 +382,8 @@ impl<'a> Renderer<'a, '_> {
         }
     }
 
-    fn unique_id(&mut self, base: String) -> String {
-        let base = if base.is_empty() {
-            "section".to_owned()
-        } else {
-            base
-        };
-        let mut id = base.clone();
-        let mut n = 1;
-        while self.rendered.ids.contains(&id)
-            || self.links.reserved_ids.contains(&id)
-            || id.starts_with("fn-")
-        {
-            n += 1;
-            id = format!("{base}-{n}");
-        }
-        self.rendered.ids.insert(id.clone());
-        id
-    }
-
-    /// Rewrites the destination of a link; other events pass through.
-    fn link_event(&mut self, event: Event<'a>) -> Event<'a> {
+    /// Rewrites link destinations and checks URL schemes and raw HTML; other events pass through.
+    fn inline_event(&mut self, event: Event<'a>) -> Event<'a> {
         match event {
             Event::Start(Tag::Link {
                 link_type,
@@ -242,11 +396,16 @@ impl<'a> Renderer<'a, '_> {
                 } else {
                     dest_url
                 };
-                let link_index = self.links_seen;
-                self.links_seen += 1;
-                let dest_url = match self.resolve(&dest_url, link_index) {
-                    Some(resolved) => resolved.into(),
-                    None => dest_url,
+                let link_index = self.counts.links;
+                self.counts.links += 1;
+                let spot = Spot::Link(link_index);
+                let dest_url = if self.scheme_allowed(&dest_url, "link", spot) {
+                    match self.resolve(&dest_url, link_index) {
+                        Some(resolved) => resolved.into(),
+                        None => dest_url,
+                    }
+                } else {
+                    dest_url
                 };
                 Event::Start(Tag::Link {
                     link_type,
@@ -255,8 +414,71 @@ impl<'a> Renderer<'a, '_> {
                     id,
                 })
             }
+            Event::Start(Tag::Image { ref dest_url, .. }) => {
+                let spot = Spot::Image(self.counts.images);
+                self.counts.images += 1;
+                self.scheme_allowed(dest_url, "image", spot);
+                event
+            }
+            Event::Html(ref text) | Event::InlineHtml(ref text) => {
+                let index = self.counts.html;
+                self.counts.html += 1;
+                if !self.allow_raw_html {
+                    for (within, problem) in disallowed_html(text) {
+                        if !self.admit("E060") {
+                            continue;
+                        }
+                        self.errors.push(BodyError {
+                            code: "E060",
+                            message: problem,
+                            help: Some(format!(
+                                "write it in Markdown; raw HTML is limited to {} (site.yaml can set `allow_raw_html: true`)",
+                                ALLOWED_TAGS
+                                    .iter()
+                                    .map(|tag| format!("<{tag}>"))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            )),
+                            spot: Spot::Html { index, within },
+                            more: 0,
+                        });
+                    }
+                }
+                event
+            }
             other => other,
         }
+    }
+
+    /// Reports a destination whose scheme is not in `ALLOWED_SCHEMES`.
+    fn scheme_allowed(&mut self, dest: &str, what: &str, spot: Spot) -> bool {
+        let Some(scheme) = url_scheme(dest) else {
+            return true;
+        };
+        if ALLOWED_SCHEMES.contains(&scheme.as_str()) {
+            return true;
+        }
+        if !self.admit("E061") {
+            return false;
+        }
+        self.errors.push(BodyError {
+            code: "E061",
+            message: format!(
+                "{what} with the URL scheme `{}:` is not allowed",
+                escape_for_message(&scheme)
+            ),
+            help: Some(format!(
+                "use {} addresses, or link to a content file",
+                ALLOWED_SCHEMES
+                    .iter()
+                    .map(|s| format!("{s}:"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+            spot,
+            more: 0,
+        });
+        false
     }
 
     /// The rewritten href, or `None` to keep it as written.
@@ -264,6 +486,7 @@ impl<'a> Renderer<'a, '_> {
         if is_external(dest) {
             return None;
         }
+        let spot = Spot::Link(link_index);
         let (path, anchor) = match dest.split_once('#') {
             Some((path, anchor)) => (path, Some(anchor)),
             None => (dest, None),
@@ -279,37 +502,49 @@ impl<'a> Renderer<'a, '_> {
             return None;
         }
         if !path.ends_with(".md") {
-            self.errors.push(LinkError {
+            if !self.admit("E020") {
+                return None;
+            }
+            self.errors.push(BodyError {
+                code: "E020",
                 message: format!("unsupported link `{dest}`"),
                 help: Some(
                     "link to another page by its Markdown file, relative to this one (e.g. `../first-aid.md#ice`), or use a full https:// address"
                         .to_owned(),
                 ),
-                link_index,
+                spot,
+                more: 0,
             });
             return None;
         }
         let Some(target) = join_relative(self.links.content_path, path) else {
-            self.errors.push(LinkError {
+            if !self.admit("E020") {
+                return None;
+            }
+            self.errors.push(BodyError {
+                code: "E020",
                 message: format!("link `{dest}` points outside content/"),
                 help: None,
-                link_index,
+                spot,
+                more: 0,
             });
             return None;
         };
         let Some(url) = self.links.urls.get(&target) else {
-            if self.links.failed.contains(&target) {
+            if self.links.failed.contains(&target) || !self.admit("E020") {
                 return None;
             }
             let nearest =
                 crate::diagnostics::nearest(&target, self.links.urls.keys().map(String::as_str));
-            self.errors.push(LinkError {
+            self.errors.push(BodyError {
+                code: "E020",
                 message: format!("broken link `{dest}`: there is no page content/{target}"),
                 help: Some(match nearest {
                     Some(near) => format!("did you mean content/{near}? (draft pages only exist with --drafts)"),
                     None => "check the file name; links are relative to this file (draft pages only exist with --drafts)".to_owned(),
                 }),
-                link_index,
+                spot,
+                more: 0,
             });
             return None;
         };
@@ -337,13 +572,13 @@ impl<'a> Renderer<'a, '_> {
                 .copied()
                 .unwrap_or(usize::MAX)
         });
-        let html = &mut self.rendered.html;
+        let mut html = std::mem::take(&mut self.rendered.html);
         html.push_str("<section class=\"footnotes\" aria-label=\"Notes\">\n<ol>\n");
         for (label, events) in footnotes {
-            let id = footnote_id(&label);
+            let id = escape_attribute(&self.footnote_id(&label));
             self.rendered.ids.insert(format!("fn-{id}"));
             html.push_str(&format!("<li id=\"fn-{id}\">"));
-            html::push_html(html, events.into_iter());
+            html::push_html(&mut html, events.into_iter());
             if self.footnote_numbers.contains_key(&label) {
                 html.push_str(&format!(
                     " <a class=\"footnote-back\" href=\"#fnref-{id}\" aria-label=\"Back to the text\">↩</a>"
@@ -352,26 +587,240 @@ impl<'a> Renderer<'a, '_> {
             html.push_str("</li>\n");
         }
         html.push_str("</ol>\n</section>\n");
+        self.rendered.html = html;
     }
 }
 
-/// Byte offset in `body` of its `link_index`-th link (in document order, as `render` counts them).
-/// Only called to report an error, so `render` need not track positions.
-pub fn link_offset(body: &str, link_index: usize) -> usize {
-    Parser::new_ext(body, options())
-        .into_offset_iter()
-        .filter(|(event, _)| matches!(event, Event::Start(Tag::Link { .. })))
-        .nth(link_index)
-        .map_or(0, |(_, range)| range.start)
+/// Byte offsets in `body` of each spot, in the order given, from one parse of the body. Only
+/// called to report errors, so `render` need not track positions; a spot not found gives 0.
+pub fn spot_offsets(body: &str, spots: &[Spot]) -> Vec<usize> {
+    if spots.is_empty() {
+        return Vec::new();
+    }
+    let wanted: HashSet<Spot> = spots
+        .iter()
+        .map(|spot| match spot {
+            Spot::Html { index, .. } => Spot::Html {
+                index: *index,
+                within: 0,
+            },
+            other => *other,
+        })
+        .collect();
+    let mut found: HashMap<Spot, usize> = HashMap::new();
+    let mut counts = Counts::default();
+    for (event, range) in Parser::new_ext(body, options()).into_offset_iter() {
+        let spot = match event {
+            Event::Start(Tag::Link { .. }) => {
+                counts.links += 1;
+                Spot::Link(counts.links - 1)
+            }
+            Event::Start(Tag::Image { .. }) => {
+                counts.images += 1;
+                Spot::Image(counts.images - 1)
+            }
+            Event::Start(Tag::Heading { .. }) => {
+                counts.headings += 1;
+                Spot::Heading(counts.headings - 1)
+            }
+            Event::Html(_) | Event::InlineHtml(_) => {
+                counts.html += 1;
+                Spot::Html {
+                    index: counts.html - 1,
+                    within: 0,
+                }
+            }
+            _ => continue,
+        };
+        if !wanted.contains(&spot) {
+            continue;
+        }
+        let offset = match spot {
+            // Point at the `{#id}` of a heading when it has one: that is what is wrong.
+            Spot::Heading(_) => body[range.clone()]
+                .rfind("{#")
+                .map_or(range.start, |i| range.start + i),
+            _ => range.start,
+        };
+        found.insert(spot, offset);
+        if found.len() == wanted.len() {
+            break;
+        }
+    }
+    spots
+        .iter()
+        .map(|spot| match spot {
+            Spot::Html { index, within } => found
+                .get(&Spot::Html {
+                    index: *index,
+                    within: 0,
+                })
+                .map_or(0, |start| (start + within).min(body.len())),
+            other => found.get(other).copied().unwrap_or(0),
+        })
+        .collect()
 }
 
-fn footnote_id(label: &str) -> String {
-    let slug = slugify(label);
-    if slug.is_empty() {
-        "note".to_owned()
-    } else {
-        slug
+/// The scheme of a URL as a browser reads it (lower case, ignoring leading spaces and control
+/// characters and any tab or line break inside), or `None` for a relative URL.
+fn url_scheme(dest: &str) -> Option<String> {
+    if !dest.contains(':') {
+        return None;
     }
+    let cleaned: String = dest
+        .trim_start_matches(|c: char| c <= ' ')
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .collect();
+    let (scheme, _) = cleaned.split_once(':')?;
+    let valid = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    valid.then(|| scheme.to_ascii_lowercase())
+}
+
+/// Each raw HTML tag of `text` outside the allowlist: (byte offset in `text`, what is wrong).
+/// Stricter than a browser on purpose: anything that looks like a tag is judged, even inside
+/// a comment, and a tag left open at the end of the text is refused.
+fn disallowed_html(text: &str) -> Vec<(usize, String)> {
+    let mut problems = Vec::new();
+    let bytes = text.as_bytes();
+    let mut position = 0;
+    while let Some(found) = text[position..].find('<') {
+        let start = position + found;
+        position = start + 1;
+        let rest = &text[start + 1..];
+        if rest.starts_with("!--") {
+            // A comment shows nothing; what is inside it is still scanned for tags.
+            position = start + 4;
+            continue;
+        }
+        let closing = rest.starts_with('/');
+        let name_start = start + 1 + usize::from(closing);
+        let name_len = text[name_start..]
+            .bytes()
+            .take_while(u8::is_ascii_alphanumeric)
+            .count();
+        if name_len == 0 {
+            if matches!(bytes.get(name_start), Some(b'!' | b'?')) {
+                problems.push((
+                    start,
+                    "raw HTML declaration or processing instruction is not allowed".to_owned(),
+                ));
+            }
+            continue;
+        }
+        let name = text[name_start..name_start + name_len].to_ascii_lowercase();
+        if !ALLOWED_TAGS.contains(&name.as_str()) {
+            problems.push((
+                start,
+                format!(
+                    "raw HTML `<{}{}>` is not allowed",
+                    if closing { "/" } else { "" },
+                    escape_for_message(&name)
+                ),
+            ));
+            continue;
+        }
+        match tag_attributes(&text[name_start + name_len..]) {
+            Some((attributes, length)) => {
+                position = name_start + name_len + length;
+                for attribute in attributes {
+                    let allowed = !closing && name == "abbr" && attribute == "title";
+                    if !allowed {
+                        problems.push((
+                            start,
+                            format!(
+                                "attribute `{}` on raw HTML `<{name}>` is not allowed",
+                                escape_for_message(&attribute)
+                            ),
+                        ));
+                    }
+                }
+            }
+            None => {
+                // Everything after an open tag is inside it: one error, and no rescanning
+                // of the rest for each `<` in it.
+                problems.push((
+                    start,
+                    format!("raw HTML `<{name}` is not closed by `>` on its line"),
+                ));
+                break;
+            }
+        }
+    }
+    problems
+}
+
+/// The attribute names of a tag (lower case) and the length up to and including its `>`;
+/// `None` when the text ends first. `rest` starts right after the tag name.
+fn tag_attributes(rest: &str) -> Option<(Vec<String>, usize)> {
+    let bytes = rest.as_bytes();
+    let mut names = Vec::new();
+    let mut i = 0;
+    loop {
+        while bytes
+            .get(i)
+            .is_some_and(|b| b.is_ascii_whitespace() || *b == b'/')
+        {
+            i += 1;
+        }
+        match bytes.get(i)? {
+            b'>' => return Some((names, i + 1)),
+            _ => {
+                let name_start = i;
+                while bytes
+                    .get(i)
+                    .is_some_and(|b| !b.is_ascii_whitespace() && !matches!(b, b'=' | b'>' | b'/'))
+                {
+                    i += 1;
+                }
+                names.push(rest[name_start..i].to_ascii_lowercase());
+                while bytes.get(i).is_some_and(u8::is_ascii_whitespace) {
+                    i += 1;
+                }
+                if bytes.get(i) == Some(&b'=') {
+                    i += 1;
+                    while bytes.get(i).is_some_and(u8::is_ascii_whitespace) {
+                        i += 1;
+                    }
+                    match bytes.get(i)? {
+                        quote @ (b'"' | b'\'') => {
+                            let end = rest[i + 1..].find(char::from(*quote))?;
+                            i += end + 2;
+                        }
+                        _ => {
+                            while bytes
+                                .get(i)
+                                .is_some_and(|b| !b.is_ascii_whitespace() && *b != b'>')
+                            {
+                                i += 1;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Text from the content quoted in a message: control characters shown as escapes, and cut
+/// short, so that nothing in a file can reach the terminal raw or at length.
+pub fn escape_for_message(text: &str) -> String {
+    let mut out = String::new();
+    for (count, c) in text.chars().enumerate() {
+        if count == 60 {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn is_external(dest: &str) -> bool {
@@ -454,7 +903,7 @@ mod tests {
             .unwrap()
         });
 
-    fn render_at(path: &str, root: &str, body: &str) -> (Rendered, Vec<LinkError>) {
+    fn render_at(path: &str, root: &str, body: &str) -> (Rendered, Vec<BodyError>) {
         let urls: HashMap<String, String> = [
             ("first-aid.md", "first-aid/"),
             ("causes/bakers-cyst.md", "causes/bakers-cyst/"),
@@ -536,10 +985,10 @@ mod tests {
         let (_, errors) = render_at("first-aid.md", "../", body);
         assert_eq!(errors.len(), 3, "{errors:?}");
         assert!(errors[0].message.contains("no page content/causes/nope.md"));
-        let offset = link_offset(body, errors[0].link_index);
-        assert_eq!(&body[offset..offset + 3], "[x]");
-        let offset = link_offset(body, errors[2].link_index);
-        assert_eq!(&body[offset..offset + 3], "[z]");
+        let spots: Vec<Spot> = errors.iter().map(|e| e.spot).collect();
+        let offsets = spot_offsets(body, &spots);
+        assert_eq!(&body[offsets[0]..offsets[0] + 3], "[x]");
+        assert_eq!(&body[offsets[2]..offsets[2] + 3], "[z]");
         assert!(errors[1].message.contains("unsupported link"));
         assert!(errors[2].message.contains("outside content/"));
     }
@@ -566,5 +1015,214 @@ mod tests {
         let heading = out.html.find("<h2 id=\"after\">").unwrap();
         assert!(heading < note, "{}", out.html);
         assert!(out.ids.contains("fnref-nhs"));
+    }
+
+    /// Renders on another thread and gives up after a generous limit: a regression to the old
+    /// endless loop fails the test instead of hanging the suite.
+    fn render_within_limit(body: &str) -> (Rendered, Vec<BodyError>) {
+        let body = body.to_owned();
+        let (done, finished) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = done.send(render_at("first-aid.md", "../", &body));
+        });
+        finished
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .expect("rendering did not finish: the id de-duplication loops")
+    }
+
+    fn codes(errors: &[BodyError]) -> Vec<&str> {
+        errors.iter().map(|e| e.code).collect()
+    }
+
+    #[test]
+    fn headings_named_like_footnotes_end_and_never_take_a_footnote_id() {
+        let body = "## Fn codes explained\n\n## FN-1 guidance\n\n## Fn\n\n## Fn\n\n## fnref 2\n\n\
+                    Text[^1], more[^codes-explained] and[^2].\n\n\
+                    [^1]: One.\n\n[^codes-explained]: Two.\n\n[^2]: Three.\n";
+        let (out, errors) = render_within_limit(body);
+        assert!(errors.is_empty(), "{errors:?}");
+        let ids: Vec<&str> = out.toc.iter().map(|h| h.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "section-fn-codes-explained",
+                "section-fn-1-guidance",
+                "section-fn",
+                "section-fn-2",
+                "section-fnref-2",
+            ]
+        );
+        let mut defined: Vec<&str> = Vec::new();
+        for part in out.html.split(" id=\"").skip(1) {
+            defined.push(&part[..part.find('"').unwrap()]);
+        }
+        let unique: HashSet<&str> = defined.iter().copied().collect();
+        assert_eq!(
+            unique.len(),
+            defined.len(),
+            "an id is defined twice: {defined:?}"
+        );
+        for footnote in ["fn-1", "fn-codes-explained", "fn-2", "fnref-1"] {
+            assert!(defined.contains(&footnote), "{footnote} in {defined:?}");
+        }
+    }
+
+    #[test]
+    fn a_custom_id_in_the_footnote_namespace_is_an_error_not_a_hang() {
+        let (_, errors) = render_within_limit("## One {#fn-1}\n\nNote[^1].\n\n[^1]: x\n");
+        assert_eq!(codes(&errors), ["E062"]);
+        assert!(errors[0].message.contains("reserved for footnotes"));
+    }
+
+    #[test]
+    fn footnote_labels_with_one_slug_get_distinct_ids() {
+        let (out, _) = render_at(
+            "first-aid.md",
+            "../",
+            "A[^a b] B[^a-b].\n\n[^a b]: one\n\n[^a-b]: two\n",
+        );
+        assert!(out.html.contains("<li id=\"fn-a-b\">"), "{}", out.html);
+        assert!(out.html.contains("<li id=\"fn-a-b-2\">"), "{}", out.html);
+        assert!(out.html.contains("href=\"#fn-a-b-2\""), "{}", out.html);
+    }
+
+    #[test]
+    fn ten_thousand_identical_headings_get_numbered_ids() {
+        let body = "## Same\n\n".repeat(10_000);
+        let (out, _) = render_within_limit(&body);
+        assert_eq!(out.toc.len(), 10_000);
+        assert_eq!(out.toc[9_999].id, "same-10000");
+        let unique: HashSet<&str> = out.toc.iter().map(|h| h.id.as_str()).collect();
+        assert_eq!(unique.len(), 10_000);
+    }
+
+    #[test]
+    fn an_unsafe_custom_id_is_an_error_and_never_reaches_an_attribute() {
+        let body = "## H {#x\"onmouseover=\"alert(1)}\n\n## Fine {#Ice_pack-2}\n";
+        let (out, errors) = render_at("first-aid.md", "../", body);
+        assert_eq!(codes(&errors), ["E062"], "{errors:?}");
+        assert!(!out.html.contains("onmouseover=\""), "{}", out.html);
+        assert!(out.html.contains("<h2 id=\"Ice_pack-2\">"), "{}", out.html);
+        let offsets = spot_offsets(body, &[errors[0].spot]);
+        assert!(body[offsets[0]..].starts_with("{#x\""), "points at the id");
+        for good in ["a", "Ice-pack_2", "x1"] {
+            assert!(is_safe_id(good), "{good}");
+        }
+        for bad in ["", "1a", "-a", "a b", "a\"b", "é", "a<b", &"a".repeat(101)] {
+            assert!(!is_safe_id(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn raw_html_outside_the_allowlist_is_an_error_where_it_stands() {
+        let body = "Press <kbd>Ctrl</kbd>, 10 m<sup>2</sup>, H<sub>2</sub>O, \
+                    <abbr title=\"deep vein thrombosis\">DVT</abbr>,<br> <br/>.\n\n\
+                    <script>alert(1)</script>\n\n\
+                    A <img src=x onerror=alert(1)> and <abbr title=\"t\" onclick=\"x()\">y</abbr>.\n\n\
+                    <div>\n<iframe src=\"https://evil.example/\"></iframe>\n</div>\n\n\
+                    <!-- note --> <STYLE>p{}</STYLE> <kbd\n";
+        let (_, errors) = render_at("first-aid.md", "../", body);
+        let messages: Vec<&str> = errors.iter().map(|e| e.message.as_str()).collect();
+        assert!(errors.iter().all(|e| e.code == "E060"), "{messages:?}");
+        for expected in [
+            "raw HTML `<script>` is not allowed",
+            "raw HTML `</script>` is not allowed",
+            "raw HTML `<img>` is not allowed",
+            "attribute `onclick` on raw HTML `<abbr>` is not allowed",
+            "raw HTML `<div>` is not allowed",
+            "raw HTML `<iframe>` is not allowed",
+            "raw HTML `<style>` is not allowed",
+        ] {
+            assert!(
+                messages.contains(&expected),
+                "{expected} not in {messages:?}"
+            );
+        }
+        assert!(
+            !messages
+                .iter()
+                .any(|m| m.contains("kbd>") || m.contains("sup") || m.contains("<br")),
+            "the allowlist passes: {messages:?}"
+        );
+        let spots: Vec<Spot> = errors.iter().map(|e| e.spot).collect();
+        let offsets = spot_offsets(body, &spots);
+        let script = messages
+            .iter()
+            .position(|m| m.contains("`<script>`"))
+            .unwrap();
+        assert!(body[offsets[script]..].starts_with("<script>"));
+        let iframe = messages
+            .iter()
+            .position(|m| m.contains("`<iframe>`"))
+            .unwrap();
+        assert!(body[offsets[iframe]..].starts_with("<iframe"));
+    }
+
+    #[test]
+    fn raw_html_passes_when_site_yaml_allows_it() {
+        let mut config = CONFIG.clone();
+        config.allow_raw_html = true;
+        let urls = HashMap::new();
+        let (out, errors) = render(
+            "<script>alert(1)</script>\n\n[x](javascript:alert(1))\n",
+            &LinkContext {
+                content_path: "a.md",
+                root: "../",
+                urls: &urls,
+                failed: &HashSet::new(),
+                config: Some(&config),
+                reserved_ids: &HashSet::new(),
+            },
+        );
+        assert!(out.html.contains("<script>alert(1)</script>"));
+        assert_eq!(
+            codes(&errors),
+            ["E061"],
+            "URL schemes are checked all the same"
+        );
+    }
+
+    #[test]
+    fn dangerous_url_schemes_are_errors_in_links_and_images() {
+        let body = "[a](javascript:alert(1)) [b](JavaScript:x) [c](  vbscript:x) \
+                    ![d](data:image/svg+xml,x) <file:///etc/passwd> [e](data:text/html,x)\n\n\
+                    [ok](https://www.nhs.uk/) [mail](mailto:a@example.org) [call](tel:112) \
+                    ![pic](https://example.org/a.png) [page](causes/dvt.md)\n";
+        let (_, errors) = render_at("first-aid.md", "../", body);
+        let messages: Vec<&str> = errors.iter().map(|e| e.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "link with the URL scheme `javascript:` is not allowed",
+                "link with the URL scheme `javascript:` is not allowed",
+                "link with the URL scheme `vbscript:` is not allowed",
+                "image with the URL scheme `data:` is not allowed",
+                "link with the URL scheme `file:` is not allowed",
+                "link with the URL scheme `data:` is not allowed",
+            ]
+        );
+        let spots: Vec<Spot> = errors.iter().map(|e| e.spot).collect();
+        let offsets = spot_offsets(body, &spots);
+        assert!(body[offsets[3]..].starts_with("![d]"));
+        assert!(body[offsets[4]..].starts_with("<file:"));
+    }
+
+    #[test]
+    fn errors_past_fifty_of_a_code_are_counted_not_built() {
+        let (_, errors) = render_within_limit(&"[x](nope.md) ".repeat(8_000));
+        assert_eq!(errors.len(), 50);
+        assert_eq!(errors.iter().map(|e| e.more).sum::<usize>(), 7_950);
+        assert_eq!(errors[49].more, 7_950);
+    }
+
+    #[test]
+    fn pathological_lines_stay_linear() {
+        // An open tag swallows the rest of its text: one error, not one rescan per `<`.
+        let (_, errors) = render_within_limit(&format!("<div>{}\n", "<abbr ".repeat(200_000)));
+        assert_eq!(codes(&errors), ["E060", "E060"]);
+        // Braces without a placeholder name: each scan stops at the next brace.
+        let (out, errors) = render_within_limit(&"{".repeat(1_000_000));
+        assert!(errors.is_empty());
+        assert!(out.html.len() >= 1_000_000);
     }
 }

@@ -150,7 +150,7 @@ pub fn new(root: &Path, kind: Kind, id: &str, today: Date) -> Result<PathBuf, Ne
 
 /// The archetype for `kind`: the site's own first, then the theme's.
 fn find_archetype(root: &Path, kind: Kind) -> Result<PathBuf, NewError> {
-    let config = config::load(root, None).map_err(NewError::Config)?;
+    let (config, _warnings) = config::load(root, None).map_err(NewError::Config)?;
     let file = format!("{}.md", kind.as_str());
     let looked_in = vec![
         root.join(ARCHETYPES_DIR).join(&file),

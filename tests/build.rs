@@ -528,3 +528,358 @@ fn the_real_guide_builds_byte_identically_twice() {
     }
     assert_eq!(first.len(), second.len());
 }
+
+// ---------------------------------------------------------------------------------------------
+// Hardening (issue 10): hangs, error floods, symlinks, unsafe Markdown, locations, cascades,
+// JSON-LD, and a "today" that tests pin.
+
+fn count(haystack: &str, needle: &str) -> usize {
+    haystack.matches(needle).count()
+}
+
+#[test]
+fn headings_that_read_like_footnote_ids_build_and_keep_their_own_ids() {
+    // Before: `## Fn codes explained` made the id de-duplication loop forever (the build hung).
+    let site = site_with(None);
+    let (code, _, stderr) = build(site.path(), &[]);
+    assert_eq!(code, 0, "{stderr}");
+    let about = read(&site.path().join("public/about/index.html"));
+    for id in [
+        "section-fn-codes-explained",
+        "section-fn-1-guidance",
+        "section-fn",
+        "section-fn-2",
+        "fn-n",
+        "fn-codes-explained",
+    ] {
+        assert_eq!(
+            count(&about, &format!(" id=\"{id}\"")),
+            1,
+            "{id} once in {about}"
+        );
+    }
+}
+
+#[test]
+fn unsafe_markdown_is_refused_where_it_stands() {
+    let stderr = broken("unsafe-markdown");
+    assert_has(
+        &stderr,
+        &[
+            "error[E060]: raw HTML `<script>` is not allowed\n  --> content/team.md:8:1",
+            "error[E060]: raw HTML `<img>` is not allowed\n  --> content/team.md:10:3",
+            "error[E061]: link with the URL scheme `javascript:` is not allowed\n  --> content/team.md:10:46",
+            "error[E061]: image with the URL scheme `data:` is not allowed\n  --> content/team.md:12:1",
+            "error[E062]: heading id `x\"onmouseover=\"alert(1)` is not a safe id\n  --> content/team.md:14:10",
+            "error[E062]: heading id `fn-1` is reserved for footnotes\n  --> content/team.md:16:10",
+        ],
+    );
+    assert!(
+        !stderr.contains("`<abbr>`") && !stderr.contains("`<sup>`"),
+        "the allowlist passes: {stderr}"
+    );
+}
+
+#[test]
+fn raw_html_can_be_allowed_in_site_yaml_with_a_warning_on_every_build() {
+    let site = site_with(Some("raw-html-allowed"));
+    for _ in 0..2 {
+        let (code, _, stderr) = build(site.path(), &[]);
+        assert_eq!(code, 0, "{stderr}");
+        assert_has(
+            &stderr,
+            &["warning[W030]: allow_raw_html is on", "--> site.yaml:7:17"],
+        );
+    }
+    assert!(read(&site.path().join("public/team/index.html")).contains(r#"<div class="team">"#));
+}
+
+#[test]
+fn eight_thousand_broken_links_on_one_line_print_fifty_and_a_count() {
+    let site = site_with(None);
+    let links = "[x](nope.md) ".repeat(8_000);
+    fs::write(
+        site.path().join("content/links.md"),
+        format!("---\ntitle: Links\ndescription: d\nlast_reviewed: 2026-01-10\n---\n{links}\n"),
+    )
+    .unwrap();
+    let (code, _, stderr) = build(site.path(), &[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        count(&stderr, "error[E020]"),
+        50,
+        "bounded per file and kind"
+    );
+    assert_has(
+        &stderr,
+        &[
+            "= and 7,950 more like this (E020 in content/links.md)",
+            "error: the site was not built: 8000 errors",
+        ],
+    );
+    assert!(stderr.len() < 100_000, "{} bytes of errors", stderr.len());
+}
+
+#[test]
+fn four_thousand_unknown_related_ids_print_fifty_and_a_count() {
+    let site = site_with(None);
+    let clot = site.path().join("content/causes/clot.md");
+    let ids: Vec<String> = (0..4_000).map(|i| format!("nope-{i}")).collect();
+    let text = read(&clot).replace(
+        "related: [cyst]",
+        &format!("related: [cyst, {}]", ids.join(", ")),
+    );
+    fs::write(&clot, text).unwrap();
+    let (code, _, stderr) = build(site.path(), &[]);
+    assert_eq!(code, 1);
+    assert_eq!(count(&stderr, "error[E003]"), 50, "{stderr}");
+    assert_has(
+        &stderr,
+        &[
+            "error[E003]: related cause `nope-0` does not exist\n  --> content/causes/clot.md:14:17",
+            "= and 3,950 more like this (E003 in content/causes/clot.md)",
+            "error: the site was not built: 4000 errors",
+        ],
+    );
+}
+
+#[test]
+fn an_unparsable_cause_causes_no_second_error_elsewhere() {
+    let stderr = broken("unparsable-cause");
+    assert_has(&stderr, &["--> content/causes/cyst.md:"]);
+    assert!(!stderr.contains("related cause"), "{stderr}");
+    assert!(
+        stderr.contains("the site was not built: 1 error\n"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn an_unparsable_cause_of_the_guide_causes_no_tree_error() {
+    // Before: also "related cause `dvt` does not exist" twice and an E011 on the decision tree.
+    let site = common::guide_copy();
+    let dvt = site.path().join("content/causes/dvt.md");
+    let text = read(&dvt).replacen("title: ", "title: \"", 1);
+    fs::write(&dvt, text).unwrap();
+    let (code, _, stderr) = common::check(site.path());
+    assert_eq!(code, 1);
+    assert_eq!(count(&stderr, "error["), 1, "{stderr}");
+    assert_has(&stderr, &["--> content/causes/dvt.md:"]);
+}
+
+#[test]
+fn static_files_that_collide_with_generated_ones_are_located_errors() {
+    let stderr = broken("static-collision");
+    assert_has(
+        &stderr,
+        &[
+            "error[E066]: static file 404.html would overwrite the not-found page",
+            "--> themes/default/static/404.html",
+            "error[E066]: static file sitemap.xml would overwrite the sitemap",
+            "--> themes/default/static/sitemap.xml",
+        ],
+    );
+    let site = site_with(Some("static-collision"));
+    let (code, _, stderr) = common::check(site.path());
+    assert_eq!(code, 1, "check finds it too, without rendering");
+    assert_eq!(count(&stderr, "error[E066]"), 2, "{stderr}");
+}
+
+#[test]
+fn a_bad_file_name_is_one_error_that_points_at_the_name() {
+    let site = site_with(None);
+    fs::write(
+        site.path().join("content/café.md"),
+        "---\ntitle: Café\ndescription: d\nlast_reviewed: 2026-01-10\n---\n",
+    )
+    .unwrap();
+    let (code, _, stderr) = build(site.path(), &[]);
+    assert_eq!(code, 1);
+    assert_eq!(count(&stderr, "error[E016]"), 1, "{stderr}");
+    assert_has(
+        &stderr,
+        &[
+            "error[E016]: `café` is not a URL-safe slug\n  --> content/café.md\n   |\n   | content/café.md\n   |         ^^^^^^^",
+        ],
+    );
+}
+
+#[test]
+fn site_yaml_missing_or_not_utf8_is_located() {
+    let site = site_with(None);
+    fs::write(
+        site.path().join("site.yaml"),
+        b"title: Fixture guide\ndescription: caf\xe9 \x1b[31m\n",
+    )
+    .unwrap();
+    let (code, _, stderr) = build(site.path(), &[]);
+    assert_eq!(code, 1);
+    assert_has(
+        &stderr,
+        &[
+            "error[E019]: the file is not valid UTF-8 text\n  --> site.yaml:2:17",
+            " 2 | description: caf\\xE9 \\x1B[31m\n   |                 ^",
+        ],
+    );
+    assert!(
+        !stderr.contains('\u{1b}'),
+        "no raw escape reaches the terminal"
+    );
+    fs::remove_file(site.path().join("site.yaml")).unwrap();
+    let (code, _, stderr) = build(site.path(), &[]);
+    assert_eq!(code, 1);
+    assert_has(
+        &stderr,
+        &["error[E019]: there is no site.yaml in", "site.yaml"],
+    );
+}
+
+#[test]
+fn a_file_that_is_not_utf8_is_quoted_short_and_escaped() {
+    let site = site_with(None);
+    let mut bytes = b"---\ntitle: ".to_vec();
+    bytes.extend("SECRET".repeat(1_000).as_bytes());
+    bytes.extend(b"\xff\x00\x07tail\n---\n");
+    fs::write(site.path().join("content/binary.md"), bytes).unwrap();
+    let (code, _, stderr) = build(site.path(), &[]);
+    assert_eq!(code, 1);
+    assert_has(
+        &stderr,
+        &[
+            "error[E019]: the file is not valid UTF-8 text\n  --> content/binary.md:2:6008",
+            " 2 | …SECRETSECRETSECRETSECRETSECRET\\xFF\\x00\\x07tail\n",
+        ],
+    );
+    assert!(stderr.len() < 1_000, "{stderr}");
+}
+
+#[cfg(unix)]
+#[test]
+fn symlinks_that_leave_the_site_are_errors_and_nothing_is_read_through_them() {
+    let site = site_with(None);
+    let outside = tempfile::tempdir().unwrap();
+    fs::write(outside.path().join("secret.md"), "API_TOKEN=hunter2\n").unwrap();
+    fs::create_dir(outside.path().join("pages")).unwrap();
+    fs::write(
+        outside.path().join("pages/page.md"),
+        "---\ntitle: Outside\ndescription: d\nlast_reviewed: 2026-01-10\n---\nhunter2\n",
+    )
+    .unwrap();
+    let content = site.path().join("content");
+    std::os::unix::fs::symlink(outside.path().join("secret.md"), content.join("leak.md")).unwrap();
+    std::os::unix::fs::symlink(outside.path().join("pages"), content.join("more")).unwrap();
+    // A link that stays inside the site is followed as before.
+    fs::create_dir(site.path().join("shared")).unwrap();
+    fs::write(
+        site.path().join("shared/inside.md"),
+        "---\ntitle: Inside\ndescription: d\nlast_reviewed: 2026-01-10\n---\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(
+        site.path().join("shared/inside.md"),
+        content.join("inside.md"),
+    )
+    .unwrap();
+
+    let (code, _, stderr) = build(site.path(), &[]);
+    assert_eq!(code, 1);
+    assert_has(
+        &stderr,
+        &[
+            "error[E063]: content/leak.md is a symbolic link that leaves the site folder",
+            "error[E063]: content/more is a symbolic link that leaves the site folder",
+            "the site was not built: 2 errors",
+        ],
+    );
+    assert!(!stderr.contains("hunter2"), "{stderr}");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_named_md_is_an_error_not_a_hang() {
+    let site = site_with(None);
+    let fifo = site.path().join("content/pipe.md");
+    let status = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let (code, _, stderr) = build(site.path(), &[]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_has(
+        &stderr,
+        &["error[E064]: content/pipe.md is not a regular file"],
+    );
+}
+
+#[test]
+fn json_ld_strings_are_json_escaped_and_cannot_close_the_script() {
+    let site = common::guide_copy();
+    let about = site.path().join("content/about.md");
+    let description = r#"Baker's cyst & "knee" </script><!-- <b>"#;
+    let text = read(&about).replacen(
+        "description: ",
+        &format!(
+            "description: '{}'\nx_old_description: ",
+            description.replace('\'', "''")
+        ),
+        1,
+    );
+    let text = text.replace("x_old_description: ", "# ");
+    fs::write(&about, text).unwrap();
+    let (code, _, stderr) = build(site.path(), &[]);
+    assert_eq!(code, 0, "{stderr}");
+    let html = read(&site.path().join("public/about/index.html"));
+    let open = "<script type=\"application/ld+json\">";
+    let start = html.find(open).unwrap() + open.len();
+    let end = start + html[start..].find("</script>").unwrap();
+    let ld: serde_json::Value = serde_json::from_str(&html[start..end]).unwrap();
+    assert_eq!(ld["description"], description, "{}", &html[start..end]);
+    assert!(!html[start..end].contains('<'), "{}", &html[start..end]);
+    assert!(
+        html.contains(
+            r#"<meta http-equiv="Content-Security-Policy" content="default-src 'self'">"#
+        ),
+        "every page carries the policy"
+    );
+}
+
+#[test]
+fn today_comes_from_source_date_epoch() {
+    let site = site_with(None);
+    // 2027-02-01: the fixture's next_review (2027-01-10) has passed.
+    let later = common::run(
+        common::kneeguide()
+            .env("SOURCE_DATE_EPOCH", "1801440000")
+            .args(["build", "--root"])
+            .arg(site.path()),
+    );
+    assert_eq!(later.0, 0, "{}", later.2);
+    assert_has(
+        &later.2,
+        &["warning[W001]: review overdue: it was due on 2027-01-10"],
+    );
+    // 2026-01-01: last_reviewed (2026-01-10) is still in the future.
+    let earlier = common::run(
+        common::kneeguide()
+            .env("SOURCE_DATE_EPOCH", "1767225600")
+            .args(["build", "--root"])
+            .arg(site.path()),
+    );
+    assert_eq!(earlier.0, 1);
+    assert_has(
+        &earlier.2,
+        &["error[E014]: last_reviewed 2026-01-10 is in the future (today is 2026-01-01)"],
+    );
+    let malformed = common::run(
+        common::kneeguide()
+            .env("SOURCE_DATE_EPOCH", "next week")
+            .args(["build", "--root"])
+            .arg(site.path()),
+    );
+    assert_eq!(malformed.0, 1);
+    assert_has(
+        &malformed.2,
+        &["error[E065]: SOURCE_DATE_EPOCH `next week` is not a number of seconds"],
+    );
+}

@@ -22,17 +22,7 @@ fn cli_site(overlay: Option<&str>) -> tempfile::TempDir {
 }
 
 fn run(root: &Path, args: &[&str]) -> (i32, String, String) {
-    let output = kneeguide()
-        .args(args)
-        .arg("--root")
-        .arg(root)
-        .output()
-        .unwrap();
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
+    common::run(kneeguide().args(args).arg("--root").arg(root))
 }
 
 #[test]
@@ -117,7 +107,8 @@ fn new_cause_writes_a_commented_draft_that_builds() {
     );
     let text = fs::read_to_string(site.path().join("content/causes/bakers-cyst.md")).unwrap();
 
-    let today = kneeguide::content::meta::Date::today().to_string();
+    // The binary runs on the pinned day (tests/common), not on the clock's.
+    let today = common::TODAY;
     assert!(
         text.contains(&format!("\nlast_reviewed: {today}\n")),
         "{text}"

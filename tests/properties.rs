@@ -4,9 +4,8 @@
 //! so that a bounded number of cases reaches deep; each case runs on a worker thread under a
 //! time limit, so a hang fails the test instead of stalling it.
 //!
-//! Known finding, kept out of the generators until its fix is merged: a heading whose id starts
-//! with `fn-` makes Markdown rendering loop forever (issue 10 point 1, fixed by the Markdown
-//! helper). `known_finding_fn_heading_ids_do_not_hang` below checks it and is ignored until then.
+//! The fuzzers' first finding, a heading whose id starts with `fn-` that made Markdown rendering
+//! loop forever (issue 10 point 1), is fixed; `fn_heading_ids_do_not_hang` keeps it fixed.
 
 use std::sync::mpsc::channel;
 use std::time::Duration;
@@ -391,8 +390,7 @@ fn the_fixture_tree_compiles_untouched() {
 }
 
 #[test]
-#[ignore = "known finding: `fn-` heading ids loop forever until the Markdown helper's fix is merged"]
-fn known_finding_fn_heading_ids_do_not_hang() {
+fn fn_heading_ids_do_not_hang() {
     for body in [
         "## Fn codes explained\n",
         "## FN-1 guidance\n",

@@ -154,27 +154,51 @@ pub enum Key<'a> {
 /// Finds where the value at `path` starts in the YAML at `range` of `file`. Only used on the error
 /// path, so the second parse costs nothing when the content is good.
 pub fn locate(file: &Arc<SourceFile>, range: &Range<usize>, path: &[Key]) -> Location {
-    let yaml = &file.text[range.clone()];
-    let fallback = file.location_of_offset(range.start);
-    let Ok(documents) = MarkedYaml::load_from_str(yaml) else {
-        return fallback;
-    };
-    let Some(mut node) = documents.first() else {
-        return fallback;
-    };
-    for key in path {
-        let next = match key {
-            Key::Field(name) => node.data.as_mapping_get(name),
-            Key::Index(index) => node.data.as_sequence_get(*index),
-        };
-        match next {
-            Some(child) => node = child,
-            None => break,
+    Locator::new(file, range).locate(path)
+}
+
+/// The YAML of a front matter parsed once with positions, for pages that locate many values
+/// (4,000 unknown related ids must not parse the front matter 4,000 times).
+pub struct Locator<'a> {
+    file: &'a Arc<SourceFile>,
+    start: usize,
+    document: Option<MarkedYaml<'a>>,
+}
+
+impl<'a> Locator<'a> {
+    pub fn new(file: &'a Arc<SourceFile>, range: &Range<usize>) -> Self {
+        let yaml = &file.text[range.clone()];
+        let document = MarkedYaml::load_from_str(yaml)
+            .ok()
+            .and_then(|documents| documents.into_iter().next());
+        Locator {
+            file,
+            start: range.start,
+            document,
         }
     }
-    let marker = node.span.start;
-    let (first_line, _) = file.line_col(range.start);
-    file.location(first_line + marker.line() - 1, marker.col() + 1)
+
+    /// Where the value at `path` starts; the deepest part of the path that exists, or the
+    /// start of the front matter.
+    pub fn locate(&self, path: &[Key]) -> Location {
+        let Some(mut node) = self.document.as_ref() else {
+            return self.file.location_of_offset(self.start);
+        };
+        for key in path {
+            let next = match key {
+                Key::Field(name) => node.data.as_mapping_get(name),
+                Key::Index(index) => node.data.as_sequence_get(*index),
+            };
+            match next {
+                Some(child) => node = child,
+                None => break,
+            }
+        }
+        let marker = node.span.start;
+        let (first_line, _) = self.file.line_col(self.start);
+        self.file
+            .location(first_line + marker.line() - 1, marker.col() + 1)
+    }
 }
 
 #[cfg(test)]

@@ -41,11 +41,23 @@ impl Date {
         })
     }
 
-    /// Today in UTC, from the system clock (days-to-civil conversion, after Howard Hinnant).
+    /// Today in UTC: the day of `SOURCE_DATE_EPOCH` when it is set (the reproducible-builds
+    /// convention: builds and tests that pin it give the same result on any day), else the
+    /// system clock. A malformed value falls back to the clock here; `load` reports it (E065).
     pub fn today() -> Date {
-        let seconds = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64);
+        match source_date_epoch() {
+            Ok(Some(seconds)) => Date::from_unix_seconds(seconds),
+            _ => {
+                let seconds = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs() as i64);
+                Date::from_unix_seconds(seconds)
+            }
+        }
+    }
+
+    /// The UTC day of a Unix time (days-to-civil conversion, after Howard Hinnant).
+    pub fn from_unix_seconds(seconds: i64) -> Date {
         let z = seconds.div_euclid(86_400) + 719_468;
         let era = z.div_euclid(146_097);
         let day_of_era = z - era * 146_097;
@@ -57,6 +69,36 @@ impl Date {
         let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
         let year = (year_of_era + era * 400 + i64::from(month <= 2)) as u16;
         Date { year, month, day }
+    }
+}
+
+/// The environment variable that pins "today" (https://reproducible-builds.org/specs/source-date-epoch/).
+pub const SOURCE_DATE_EPOCH: &str = "SOURCE_DATE_EPOCH";
+
+/// `SOURCE_DATE_EPOCH` as seconds: `Ok(None)` when unset or empty, `Err` with the reason when
+/// it is not a whole number of seconds between 1970 and 9999.
+pub fn source_date_epoch() -> Result<Option<i64>, String> {
+    match std::env::var_os(SOURCE_DATE_EPOCH) {
+        None => Ok(None),
+        Some(value) => parse_source_date_epoch(&value.to_string_lossy()),
+    }
+}
+
+fn parse_source_date_epoch(value: &str) -> Result<Option<i64>, String> {
+    if value.is_empty() {
+        return Ok(None);
+    }
+    const LAST_SECOND_OF_9999: i64 = 253_402_300_799;
+    match value.parse::<i64>() {
+        Ok(seconds)
+            if value.bytes().all(|b| b.is_ascii_digit()) && seconds <= LAST_SECOND_OF_9999 =>
+        {
+            Ok(Some(seconds))
+        }
+        _ => Err(format!(
+            "{SOURCE_DATE_EPOCH} `{}` is not a number of seconds since 1970-01-01",
+            value.escape_debug()
+        )),
     }
 }
 
@@ -257,6 +299,39 @@ mod tests {
         assert!(Date::parse("23-01-01").is_none());
         assert!(Date::parse("2023-1-011").is_none());
         assert!(Date::parse("2023-01-01") < Date::parse("2023-01-02"));
+    }
+
+    #[test]
+    fn source_date_epoch_pins_the_day() {
+        assert_eq!(Date::from_unix_seconds(0).to_string(), "1970-01-01");
+        // 2026-12-01T00:00:00Z and one second before it.
+        assert_eq!(
+            Date::from_unix_seconds(1_796_083_200).to_string(),
+            "2026-12-01"
+        );
+        assert_eq!(
+            Date::from_unix_seconds(1_796_083_199).to_string(),
+            "2026-11-30"
+        );
+        assert_eq!(
+            Date::from_unix_seconds(951_782_400).to_string(),
+            "2000-02-29"
+        );
+        assert_eq!(parse_source_date_epoch(""), Ok(None));
+        assert_eq!(
+            parse_source_date_epoch("1796083200"),
+            Ok(Some(1_796_083_200))
+        );
+        for bad in [
+            "-1",
+            "+5",
+            "1.5",
+            "soon",
+            "99999999999999999999",
+            "253402300800",
+        ] {
+            assert!(parse_source_date_epoch(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -81,6 +81,11 @@ impl Page {
         frontmatter::locate(&self.file, &self.parts.yaml, path)
     }
 
+    /// Locates many values of this page's front matter from one parse.
+    pub fn locator(&self) -> frontmatter::Locator<'_> {
+        frontmatter::Locator::new(&self.file, &self.parts.yaml)
+    }
+
     pub fn cause(&self) -> Option<&CauseMeta> {
         match &self.meta {
             Meta::Cause(meta) => Some(meta),
@@ -137,18 +142,52 @@ pub fn load(root: &Path, include_drafts: bool, diagnostics: &mut Vec<Diagnostic>
     }
 
     let mut files = Vec::new();
-    for entry in WalkDir::new(&content_dir)
+    // Links may point anywhere inside the site folder (or inside content/'s real folder, when
+    // content/ is itself a link); one that leaves it could publish any file on the machine.
+    let allowed_bases: Vec<PathBuf> = [root, content_dir.as_path()]
+        .iter()
+        .filter_map(|path| path.canonicalize().ok())
+        .collect();
+    let mut walker = WalkDir::new(&content_dir)
         .follow_links(true)
         .sort_by_file_name()
-    {
+        .into_iter();
+    while let Some(entry) = walker.next() {
         match entry {
-            Ok(entry)
-                if entry.file_type().is_file()
-                    && entry.path().extension().is_some_and(|e| e == "md") =>
-            {
-                files.push(entry.into_path());
+            Ok(entry) => {
+                let shown = shown_path(root, entry.path());
+                let is_markdown = entry.path().extension().is_some_and(|e| e == "md");
+                if entry.depth() > 0 && entry.path_is_symlink() {
+                    let leaves = entry.path().canonicalize().map_or(true, |target| {
+                        !allowed_bases.iter().any(|base| target.starts_with(base))
+                    });
+                    if leaves {
+                        if entry.file_type().is_dir() {
+                            walker.skip_current_dir();
+                        }
+                        if entry.file_type().is_dir() || is_markdown {
+                            diagnostics.push(
+                                Diagnostic::error(
+                                    "E063",
+                                    format!(
+                                        "{} is a symbolic link that leaves the site folder",
+                                        shown.display()
+                                    ),
+                                )
+                                .at(Location::file(&shown))
+                                .with_help("copy the file into the site folder, or point the link at a file inside it"),
+                            );
+                        }
+                        continue;
+                    }
+                }
+                let file_type = entry.file_type();
+                if is_markdown && file_type.is_file() {
+                    files.push(entry.into_path());
+                } else if is_markdown && !file_type.is_dir() {
+                    diagnostics.push(not_a_regular_file(&shown));
+                }
             }
-            Ok(_) => {}
             Err(error) => {
                 let path = error
                     .path()
@@ -198,27 +237,75 @@ fn shown_path(root: &Path, path: &Path) -> PathBuf {
     path.strip_prefix(root).unwrap_or(path).to_path_buf()
 }
 
+/// E064: a FIFO, socket or device named `.md`: reading it could block or never end.
+fn not_a_regular_file(shown: &Path) -> Diagnostic {
+    Diagnostic::error("E064", format!("{} is not a regular file", shown.display()))
+        .at(Location::file(shown))
+        .with_help(
+            "kneeguide reads only regular files (or symbolic links to them inside the site folder)",
+        )
+}
+
+/// Reads a file the build needs as text: a regular file only, and UTF-8 only. `shown` is the
+/// path as messages name it.
+pub fn read_text(path: &Path, shown: &Path) -> Result<String, Diagnostic> {
+    let cannot_read = |error: std::io::Error| {
+        Diagnostic::error("E019", format!("cannot read {}: {error}", shown.display()))
+            .at(Location::file(shown))
+    };
+    // Checked before opening: opening a FIFO would wait for a writer.
+    if !std::fs::metadata(path).map_err(cannot_read)?.is_file() {
+        return Err(not_a_regular_file(shown));
+    }
+    let bytes = std::fs::read(path).map_err(cannot_read)?;
+    String::from_utf8(bytes).map_err(|error| {
+        let valid_up_to = error.utf8_error().valid_up_to();
+        not_utf8(shown, error.as_bytes(), valid_up_to)
+    })
+}
+
+/// E019 at the first byte that is not UTF-8, quoting a short escaped excerpt of its line: the
+/// file may be anything (a key, a binary), so it is never printed at length or raw.
+fn not_utf8(shown: &Path, bytes: &[u8], valid_up_to: usize) -> Diagnostic {
+    const BEFORE: usize = 30;
+    const AFTER: usize = 8;
+    let valid = &bytes[..valid_up_to];
+    let line_start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
+    let before_text = std::str::from_utf8(&valid[line_start..]).unwrap_or_default();
+    let column = before_text.chars().count() + 1;
+    let skipped = before_text.chars().count().saturating_sub(BEFORE);
+    let mut excerpt = String::new();
+    if skipped > 0 {
+        excerpt.push('…');
+    }
+    for c in before_text.chars().skip(skipped) {
+        if c.is_control() {
+            excerpt.extend(c.escape_default());
+        } else {
+            excerpt.push(c);
+        }
+    }
+    let caret = excerpt.chars().count() + 1;
+    for &byte in bytes[valid_up_to..]
+        .iter()
+        .take_while(|&&b| b != b'\n')
+        .take(AFTER)
+    {
+        if byte.is_ascii_graphic() || byte == b' ' {
+            excerpt.push(char::from(byte));
+        } else {
+            excerpt.push_str(&format!("\\x{byte:02X}"));
+        }
+    }
+    Diagnostic::error("E019", "the file is not valid UTF-8 text")
+        .at(Location::quoting(shown, line, column, &excerpt).with_caret(caret))
+        .with_help("save the file with UTF-8 encoding")
+}
+
 fn load_page(root: &Path, content_dir: &Path, path: &Path) -> Result<Page, Vec<Diagnostic>> {
     let shown = shown_path(root, path);
-    let bytes = std::fs::read(path).map_err(|error| {
-        vec![
-            Diagnostic::error("E019", format!("cannot read {}: {error}", shown.display()))
-                .at(Location::file(&shown)),
-        ]
-    })?;
-    let text = match String::from_utf8(bytes) {
-        Ok(text) => text,
-        Err(error) => {
-            let valid_up_to = error.utf8_error().valid_up_to();
-            let lossy = String::from_utf8_lossy(error.as_bytes()).into_owned();
-            let file = SourceFile::new(shown.clone(), lossy);
-            return Err(vec![
-                Diagnostic::error("E019", "the file is not valid UTF-8 text")
-                    .at(file.location_of_offset(valid_up_to))
-                    .with_help("save the file with UTF-8 encoding"),
-            ]);
-        }
-    };
+    let text = read_text(path, &shown).map_err(|d| vec![d])?;
     let file = SourceFile::new(shown, text);
     let content_path = content_path_of(content_dir, path);
     let id = path
@@ -256,7 +343,7 @@ fn load_page(root: &Path, content_dir: &Path, path: &Path) -> Result<Page, Vec<D
         }
         None => {
             if !matches!(meta, Meta::Home(_)) && !is_url_safe(&id) {
-                errors.push(unsafe_slug(&id).at(Location::file(&file.path)).with_help(
+                errors.push(unsafe_slug(&id).at(name_location(&file.path, &id)).with_help(
                     "rename the file to lower-case words joined by hyphens, or set a `slug:` field",
                 ));
             }
@@ -272,9 +359,16 @@ fn load_page(root: &Path, content_dir: &Path, path: &Path) -> Result<Page, Vec<D
             None => format!("{slug}/"),
         },
     };
-    if matches!(meta, Meta::Plain(_)) && !url.split('/').filter(|s| !s.is_empty()).all(is_url_safe)
+    // The folders of a plain page are part of its URL too (its own name was checked above).
+    if matches!(meta, Meta::Plain(_))
+        && let Some((folders, _)) = content_path.rsplit_once('/')
+        && let Some(folder) = folders.split('/').find(|folder| !is_url_safe(folder))
     {
-        errors.push(unsafe_slug(&url).at(Location::file(&file.path)));
+        errors.push(
+            unsafe_slug(folder)
+                .at(name_location(&file.path, folder))
+                .with_help("rename the folder to lower-case words joined by hyphens"),
+        );
     }
     if !errors.is_empty() {
         return Err(errors);
@@ -298,6 +392,16 @@ fn content_path_of(content_dir: &Path, path: &Path) -> String {
         .map(|c| c.as_os_str().to_string_lossy())
         .collect::<Vec<_>>()
         .join("/")
+}
+
+/// A file or folder name is located by quoting the path with a caret under the name: it has no
+/// line in any file.
+fn name_location(path: &Path, name: &str) -> Location {
+    let text = path.to_string_lossy();
+    let column = text
+        .rfind(name)
+        .map_or(1, |start| text[..start].chars().count() + 1);
+    Location::quoting(path, 0, 0, &text).with_caret(column)
 }
 
 fn unsafe_slug(slug: &str) -> Diagnostic {

@@ -249,9 +249,21 @@ fn register_filters(tera: &mut Tera) {
     tera.register_filter(
         "json_ld",
         |value: tera::Value, _: tera::Kwargs, _: &tera::State| {
-            // JSON that is safe inside <script type="application/ld+json">: no `</` can close the tag.
+            // JSON that is safe inside <script type="application/ld+json">: strings stay JSON
+            // (never HTML-escaped), and `<`, `>` and `&` are written as \u escapes, which JSON
+            // reads back as the same characters but which cannot close the element or open a
+            // comment.
             let json = serde_json::to_string(&value).unwrap_or_default();
-            json.replace("</", "<\\/").replace("<!--", "<\\!--")
+            let mut safe = String::with_capacity(json.len());
+            for c in json.chars() {
+                match c {
+                    '<' => safe.push_str("\\u003c"),
+                    '>' => safe.push_str("\\u003e"),
+                    '&' => safe.push_str("\\u0026"),
+                    c => safe.push(c),
+                }
+            }
+            safe
         },
     );
     tera.register_filter("tel", |number: String, _: tera::Kwargs, _: &tera::State| {

@@ -559,7 +559,9 @@ fn check_case_itself<'c>(
         );
     }
     for (index, cause) in case.expect.causes.iter().enumerate() {
-        if content.cause(cause).is_none() {
+        // A cause page that failed to load has its own error: no second one here.
+        let failed = content.failed.contains(&format!("causes/{cause}.md"));
+        if content.cause(cause).is_none() && !failed {
             let known: Vec<&str> = content.causes().map(|(page, _)| page.id.as_str()).collect();
             let help = match nearest(cause, known.iter().copied()) {
                 Some(near) => format!("did you mean `{near}`?"),

@@ -1103,8 +1103,15 @@ fn offer_see_also(
             paths_to[oi].push(step);
         }
     }
+    // A cause page that failed to load has its own error; without it, what an outcome could
+    // offer is unknown, and "nothing to offer" would be a false second error.
+    let a_cause_failed = c
+        .content
+        .failed
+        .iter()
+        .any(|path| path.starts_with("causes/"));
     for oi in 0..outcomes.len() {
-        if !outcomes[oi].causes.is_empty() || outcomes[oi].see_also_explicit {
+        if !outcomes[oi].causes.is_empty() || outcomes[oi].see_also_explicit || a_cause_failed {
             continue;
         }
         let mut union: Vec<CauseRef> = Vec::new();

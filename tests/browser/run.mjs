@@ -873,6 +873,10 @@ async function walkTree(browser, env, mode, suite) {
       return null;
     }
     noteDoc(page.url());
+    // The pages carry their own policy (for hosts that cannot send headers): the walk below
+    // proves the tree's script works under it.
+    const policy = await page.evaluate(() => document.querySelector('meta[http-equiv="Content-Security-Policy"]')?.content ?? null);
+    if (policy !== CSP) fail('decision-tree/', `expected <meta http-equiv="Content-Security-Policy" content="${CSP}">, found ${policy === null ? 'none' : JSON.stringify(policy)}`);
     let s = await probe(page);
     if (s.states.length === 1 && s.states[0].kind === 'step') return s;
     if (s.states.length > 1) {

@@ -54,24 +54,52 @@ pub fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
         .collect()
 }
 
+/// The day every test runs on, whatever the clock says: 2026-12-01, as `SOURCE_DATE_EPOCH`.
+/// Fixture dates are checked against it, so no test expires (a review falls due, a "future"
+/// date arrives) on a later day.
+pub const TODAY: &str = "2026-12-01";
+pub const SOURCE_DATE_EPOCH: &str = "1796083200";
+
+/// The binary, with "today" pinned to `TODAY`.
 pub fn kneeguide() -> assert_cmd::Command {
-    assert_cmd::Command::cargo_bin("kneeguide").unwrap()
+    let mut command = assert_cmd::Command::cargo_bin("kneeguide").unwrap();
+    command.env("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH);
+    command
 }
+
+/// Longest a command of the tests may take: far beyond any build here, so that only a hang
+/// reaches it, and then the test fails (exit code -1) instead of wedging the suite.
+pub const HANG_LIMIT: std::time::Duration = std::time::Duration::from_secs(120);
 
 /// Runs `kneeguide build --root <root>` and returns (exit code, stdout, stderr).
 pub fn build(root: &Path, extra: &[&str]) -> (i32, String, String) {
-    let output = kneeguide()
-        .arg("build")
-        .arg("--root")
-        .arg(root)
-        .args(extra)
-        .output()
-        .unwrap();
+    run(kneeguide().arg("build").arg("--root").arg(root).args(extra))
+}
+
+/// Runs `kneeguide check --root <root>` and returns (exit code, stdout, stderr).
+pub fn check(root: &Path) -> (i32, String, String) {
+    run(kneeguide().arg("check").arg("--root").arg(root))
+}
+
+/// Runs a prepared command within `HANG_LIMIT`: (exit code, stdout, stderr); -1 when killed.
+pub fn run(command: &mut assert_cmd::Command) -> (i32, String, String) {
+    let output = command.timeout(HANG_LIMIT).output().unwrap();
     (
         output.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&output.stdout).into_owned(),
         String::from_utf8_lossy(&output.stderr).into_owned(),
     )
+}
+
+/// A copy of the real guide (site.yaml, content/, themes/) in a temp dir, to change and build.
+pub fn guide_copy() -> tempfile::TempDir {
+    let temp = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    fs::copy(root.join("site.yaml"), temp.path().join("site.yaml")).unwrap();
+    for dir in ["content", "themes"] {
+        copy_dir(&root.join(dir), &temp.path().join(dir));
+    }
+    temp
 }
 
 pub fn read(path: &Path) -> String {
