@@ -530,6 +530,9 @@ function collect(page, origin, { expectMainStatus = 200 } = {}) {
     if (!u.startsWith(origin + '/') || isFavicon(u)) return; // other origins are reported by the route
     const f = req.failure();
     if (f && /ERR_ABORTED/.test(f.errorText) && req.isNavigationRequest()) return; // superseded navigation
+    // The browser's own fetch of an icon or the manifest, cancelled when the walk moves on: not a
+    // broken page (the links suite checks that those files exist, and a 404 is still reported).
+    if (f && /ERR_ABORTED/.test(f.errorText) && req.resourceType() === 'other') return;
     if (httpErrors.has(u)) return; // already reported with its status
     events.push(`request failed: ${u} (${f ? f.errorText : 'unknown'})`);
   });
