@@ -4,8 +4,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::content::frontmatter::{self, Key};
 use crate::diagnostics::{Diagnostic, Location, SourceFile};
+use crate::yaml::{self, Key};
 
 pub const CONFIG_FILE: &str = "site.yaml";
 
@@ -86,7 +86,7 @@ pub fn load(
     let text = crate::content::read_text(&path, shown).map_err(|d| vec![d])?;
     let file = SourceFile::new(shown.to_path_buf(), text);
     let whole = 0..file.text.len();
-    let mut config: SiteConfig = frontmatter::parse(&file, whole.clone()).map_err(|d| vec![d])?;
+    let mut config: SiteConfig = yaml::parse(&file, whole.clone()).map_err(|d| vec![d])?;
 
     let mut errors = Vec::new();
     if let Some(url) = base_url_override {
@@ -104,11 +104,7 @@ pub fn load(
         );
         errors.push(match base_url_override {
             Some(_) => diagnostic,
-            None => diagnostic.at(frontmatter::locate(
-                &file,
-                &whole,
-                &[Key::Field("base_url")],
-            )),
+            None => diagnostic.at(yaml::locate(&file, &whole, &[Key::Field("base_url")])),
         });
     }
     if !config.base_url.ends_with('/') {
@@ -126,7 +122,7 @@ pub fn load(
         {
             errors.push(
                 Diagnostic::error("E001", format!("{field} `{number}` is not a phone number"))
-                    .at(frontmatter::locate(&file, &whole, &[Key::Field(field)]))
+                    .at(yaml::locate(&file, &whole, &[Key::Field(field)]))
                     .with_help("use digits only, e.g. \"112\" (quote it)"),
             );
         }
@@ -142,7 +138,7 @@ pub fn load(
         if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
             errors.push(
                 Diagnostic::error("E050", format!("`{field}` is empty"))
-                    .at(frontmatter::locate(&file, &whole, &[Key::Field(field)]))
+                    .at(yaml::locate(&file, &whole, &[Key::Field(field)]))
                     .with_help("write the words that texts should show, or remove the line"),
             );
         }
@@ -153,7 +149,7 @@ pub fn load(
                 "E050",
                 "`urgent_number_region` is set but `urgent_number` is not",
             )
-            .at(frontmatter::locate(
+            .at(yaml::locate(
                 &file,
                 &whole,
                 &[Key::Field("urgent_number_region")],
@@ -172,11 +168,7 @@ pub fn load(
                 "E001",
                 format!("language `{}` is not a language tag", config.language),
             )
-            .at(frontmatter::locate(
-                &file,
-                &whole,
-                &[Key::Field("language")],
-            ))
+            .at(yaml::locate(&file, &whole, &[Key::Field("language")]))
             .with_help("use a BCP 47 tag such as en, de or en-GB"),
         );
     }
@@ -190,7 +182,7 @@ pub fn load(
                 "W030",
                 "allow_raw_html is on: raw HTML in Markdown reaches the pages unchecked, scripts included",
             )
-            .at(frontmatter::locate(&file, &whole, &[Key::Field("allow_raw_html")]))
+            .at(yaml::locate(&file, &whole, &[Key::Field("allow_raw_html")]))
             .with_help("remove it once the pages no longer need raw HTML beyond <abbr>, <kbd>, <sub>, <sup> and <br>"),
         );
     }

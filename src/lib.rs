@@ -24,13 +24,16 @@ pub mod content;
 pub mod diagnostics;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod job;
 pub mod markdown;
 pub mod output;
 pub mod placeholders;
 pub mod render;
 pub mod scaffold;
 pub mod serve;
+pub mod theme_config;
 pub mod triage;
+pub mod yaml;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -108,7 +111,7 @@ pub fn load(options: &BuildOptions) -> Result<Site, Diagnostics> {
         .and_then(|config| Theme::load(&options.root, &config.theme, &mut found));
     let theme_ids = config
         .as_ref()
-        .map(|config| render::load_theme_ids(&options.root, &config.theme, &mut found))
+        .map(|config| theme_config::load_theme_ids(&options.root, &config.theme, &mut found))
         .unwrap_or_default();
     let today = match options.today {
         Some(today) => today,
@@ -137,7 +140,7 @@ pub fn load(options: &BuildOptions) -> Result<Site, Diagnostics> {
         .as_ref()
         .and_then(|config| triage::compile(&content, config, &options.root, &mut found));
     if let (Some(theme), Some(config)) = (&theme, &config) {
-        check::check_static_collisions(theme, &config.theme, &content, tree.as_ref(), &mut found);
+        render::check_static_collisions(theme, &config.theme, &content, tree.as_ref(), &mut found);
     }
 
     let mut diagnostics = Diagnostics::new();
@@ -168,7 +171,7 @@ pub fn load(options: &BuildOptions) -> Result<Site, Diagnostics> {
 fn render_markdown(
     content: &mut Content,
     config: Option<&SiteConfig>,
-    theme_ids: &render::ThemeIds,
+    theme_ids: &theme_config::ThemeIds,
 ) -> Vec<(usize, Vec<markdown::BodyError>)> {
     let urls: HashMap<String, String> = content
         .pages
@@ -181,7 +184,7 @@ fn render_markdown(
         .par_iter_mut()
         .enumerate()
         .filter_map(|(index, page)| {
-            let root = render::root_prefix(&page.url);
+            let root = content::root_prefix(&page.url);
             let links = markdown::LinkContext {
                 content_path: &page.content_path,
                 root: &root,

@@ -244,7 +244,7 @@ fn refuse_source_folders(output: &Path, site_root: &Path) -> Result<(), Diagnost
     if site_root.starts_with(output) {
         return refuse("it contains the site's own files");
     }
-    for source in [crate::content::CONTENT_DIR, crate::serve::watch::THEMES_DIR] {
+    for source in [crate::content::CONTENT_DIR, crate::theme_config::THEMES_DIR] {
         if output.starts_with(site_root.join(source)) {
             return refuse(&format!(
                 "it is inside {source}/, which the site is built from"

@@ -15,7 +15,7 @@ use crate::config;
 use crate::content::meta::Date;
 use crate::content::{CAUSES_DIR, CONTENT_DIR, is_url_safe};
 use crate::diagnostics::Diagnostic;
-use crate::render::THEMES_DIR;
+use crate::theme_config::THEMES_DIR;
 
 /// The folder, in a site or a theme, that holds the scaffolds for `new`.
 pub const ARCHETYPES_DIR: &str = "archetypes";

@@ -7,7 +7,7 @@ use tera::Context;
 
 use crate::config::SiteConfig;
 use crate::content::meta::{CauseGroup, CauseMeta, Urgency};
-use crate::content::{Content, Meta, Page};
+use crate::content::{Content, Meta, Page, root_prefix};
 use crate::triage::Tree;
 
 use super::Theme;
@@ -195,16 +195,6 @@ pub fn set_global_context(
     }
 }
 
-/// `../../` for `causes/dvt/`; `./` for the home page.
-pub fn root_prefix(url: &str) -> String {
-    let depth = url.matches('/').count();
-    if depth == 0 {
-        "./".to_owned()
-    } else {
-        "../".repeat(depth)
-    }
-}
-
 #[derive(Serialize)]
 struct RelatedCause<'a> {
     id: &'a str,
@@ -220,7 +210,7 @@ struct RelatedCause<'a> {
 enum MetaView<'a> {
     Plain(&'a crate::content::meta::PlainMeta),
     Cause(&'a crate::content::meta::CauseMeta),
-    Tree(&'a crate::triage::model::TreeMeta),
+    Tree(&'a crate::content::tree_meta::TreeMeta),
 }
 
 /// The `page` variable of a content page: its front matter plus what the pipeline computed.
@@ -233,7 +223,7 @@ struct PageView<'a> {
     url: &'a str,
     source: &'a str,
     content: &'a str,
-    toc: &'a [crate::markdown::Heading],
+    toc: &'a [crate::content::rendered::Heading],
     #[serde(skip_serializing_if = "Option::is_none")]
     related_causes: Option<Vec<RelatedCause<'a>>>,
 }

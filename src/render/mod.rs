@@ -10,8 +10,7 @@ mod theme;
 
 use context::page_context;
 pub use context::{
-    PageSummary, UrgencyInfo, cause_badge, group_label, root_prefix, set_global_context,
-    urgency_info,
+    PageSummary, UrgencyInfo, cause_badge, group_label, set_global_context, urgency_info,
 };
 pub use headers::{CONTENT_SECURITY_POLICY, netlify_headers};
 pub use offline::{
@@ -20,13 +19,9 @@ pub use offline::{
 };
 pub use sitemap::{robots, sitemap};
 pub use symptoms::{CauseLink, Entry, Letter, symptom_index};
-pub use theme::{
-    THEME_FILE, THEMES_DIR, Theme, ThemeIds, ThemeIdsFile, check_templates, load_theme_ids,
-    template_error,
-};
+pub use theme::{Theme, check_static_collisions, check_templates, template_error};
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::sync::Mutex;
 
 use rayon::prelude::*;
@@ -35,6 +30,7 @@ use tera::Context;
 use crate::config::SiteConfig;
 use crate::content::{Content, Meta, Page};
 use crate::diagnostics::Diagnostic;
+pub use crate::job::Job;
 use crate::output::Sink;
 
 /// The HTTP policy for Netlify and Cloudflare Pages, at the output root.
@@ -42,16 +38,6 @@ pub const HEADERS_FILE: &str = "_headers";
 
 /// A file to write: path relative to the output root, and its bytes.
 pub type OutputFile = (String, Vec<u8>);
-
-/// One file to render: the template, where it goes and how to make its context (made lazily in
-/// the worker thread, so thousands of contexts never exist at once).
-pub struct Job<'a> {
-    pub output_path: String,
-    pub template: String,
-    /// Content file the page comes from, named in template errors.
-    pub source: Option<PathBuf>,
-    pub context: Box<dyn Fn() -> Context + Send + Sync + 'a>,
-}
 
 /// Renders all jobs in parallel, each straight into the sink; returns how many were written.
 pub fn render_jobs(
@@ -147,17 +133,5 @@ pub fn not_found_job(config: &SiteConfig) -> Job<'_> {
             context.insert("page", &page);
             context
         }),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn root_prefixes() {
-        assert_eq!(root_prefix(""), "./");
-        assert_eq!(root_prefix("about/"), "../");
-        assert_eq!(root_prefix("causes/dvt/"), "../../");
     }
 }

@@ -20,6 +20,7 @@
 
 pub mod http;
 pub mod reload;
+pub mod response;
 pub mod state;
 pub mod watch;
 

@@ -8,7 +8,8 @@ use tera::Context;
 use super::graph::{Node, Step};
 use super::{START_URL, TREE_URL, Tree};
 use crate::config::SiteConfig;
-use crate::render::{Job, root_prefix};
+use crate::content::root_prefix;
+use crate::job::Job;
 
 const QUESTION_TEMPLATE: &str = "decision-tree/question.html";
 const OUTCOME_TEMPLATE: &str = "decision-tree/outcome.html";
