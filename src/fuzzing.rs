@@ -74,7 +74,7 @@ pub fn tree(tree_file: &str, causes: &[(&str, &str)], config: &SiteConfig) -> Op
     let tree = page(
         "decision-tree.md",
         "decision-tree",
-        "decision-tree/",
+        crate::content::TREE_URL,
         tree_file,
     )?;
     content.pages.push(tree);

@@ -202,6 +202,25 @@ fn render_markdown(
     link_errors
 }
 
+/// What a build made without writing the output folder: pages rendered and the warnings found.
+#[derive(Debug)]
+pub struct Rendered {
+    pub pages: usize,
+    pub warnings: Diagnostics,
+}
+
+/// Loads, checks and renders the whole site into `sink`, exactly as `build` does but without
+/// the output folder: `check` renders into a [`output::DiscardSink`], `serve` into a
+/// [`output::MemorySink`].
+pub fn build_into(options: &BuildOptions, sink: &dyn Sink) -> Result<Rendered, Diagnostics> {
+    let site = load(options)?;
+    let pages = render(&site, sink)?;
+    Ok(Rendered {
+        pages,
+        warnings: site.warnings,
+    })
+}
+
 /// Renders the whole site into `sink`; returns the number of pages written. Two files are made
 /// last, from the list of everything else the build wrote: `_headers` (the HTTP policy for hosts
 /// that read it) and the theme's service worker.

@@ -21,6 +21,16 @@ pub trait Sink: Sync {
     fn put(&self, path: &str, bytes: Vec<u8>) -> io::Result<()>;
 }
 
+/// Drops every file: `check` renders each page (template errors are only found by rendering)
+/// and keeps nothing, so memory does not grow with the size of the output.
+pub struct DiscardSink;
+
+impl Sink for DiscardSink {
+    fn put(&self, _path: &str, _bytes: Vec<u8>) -> io::Result<()> {
+        Ok(())
+    }
+}
+
 /// Files kept in memory, sorted by path.
 #[derive(Default)]
 pub struct MemorySink {

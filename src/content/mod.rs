@@ -22,6 +22,8 @@ pub const CONTENT_DIR: &str = "content";
 pub const HOME_FILE: &str = "_index.md";
 pub const CAUSES_DIR: &str = "causes";
 pub const TREE_FILE: &str = "decision-tree.md";
+/// Root-relative URL of the decision tree's start page (templates see it as `tree_url`).
+pub const TREE_URL: &str = "decision-tree/";
 
 #[derive(Debug, Clone)]
 pub enum Meta {
@@ -349,7 +351,7 @@ fn load_page(root: &Path, content_dir: &Path, path: &Path) -> Result<Page, Vec<D
     };
     let url = match &meta {
         Meta::Home(_) => String::new(),
-        Meta::Tree(_) => "decision-tree/".to_owned(),
+        Meta::Tree(_) => TREE_URL.to_owned(),
         Meta::Cause(_) => format!("{CAUSES_DIR}/{slug}/"),
         Meta::Plain(_) => match content_path.rsplit_once('/') {
             Some((dir, _)) => format!("{dir}/{slug}/"),

@@ -165,6 +165,7 @@ pub fn set_global_context(
     let global = theme.tera.global_context();
     global.insert("site", config);
     global.insert("base_path", config.base_path());
+    global.insert("tree_url", crate::content::TREE_URL);
     global.insert("nav", &nav);
     global.insert("pages", &pages);
     global.insert("causes", &causes);

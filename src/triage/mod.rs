@@ -35,8 +35,7 @@ use crate::diagnostics::Diagnostic;
 use crate::job::Job;
 use graph::{Node, Step};
 
-/// Root-relative URL of the start page.
-pub const TREE_URL: &str = "decision-tree/";
+pub use crate::content::TREE_URL;
 /// Root-relative URL of the first question.
 pub const START_URL: &str = "decision-tree/start/";
 /// Answer ids that would clash with the tree's own URLs.
