@@ -97,7 +97,11 @@ pub fn tree(tree_file: &str, causes: &[(&str, &str)], config: &SiteConfig) -> Op
         let _ = tree.files();
         let _ = tree.paths_text();
         let _ = tree.page_urls();
-        let _ = tree.jobs(config, &content);
+        // The default theme's words: fuzzing looks at the tree, not at a theme.
+        let strings: crate::theme_config::Strings =
+            serde_yaml::from_str(include_str!("../themes/default/strings/en.yaml"))
+                .expect("the default theme's strings parse");
+        let _ = tree.jobs(config, &strings);
     }
     Some(found.iter().map(ToString::to_string).collect())
 }

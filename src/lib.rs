@@ -12,8 +12,17 @@
 //!   -> output          staging folder swapped in at the end (output.rs)
 //! ```
 //!
-//! `serve` (serve/) reuses load and render with an in-memory sink, `check` with one that drops
-//! each page once rendered; only `build` writes.
+//! Imports point down this list: a stage uses the stages before it, never one after. Shared by
+//! all of them: `diagnostics` (errors with locations), `yaml` (YAML parsed with locations),
+//! `theme_config` (the themes folder, theme.yaml's ids, the strings file: read before rendering)
+//! and `job` (a page for render, made by content pages and by the tree).
+//!
+//! Diagnostics are collected one way: each stage pushes into a `&mut Vec<Diagnostic>` and
+//! returns what it made (`Option` when it could not); [`load`] sorts them once into
+//! [`Diagnostics`] for the caller.
+//!
+//! [`build_into`] loads and renders into any sink: `check` drops each page once rendered,
+//! `serve` keeps them in memory; only [`build`] writes the output folder.
 
 // A diagnostic is only built on the error path, so its size in a `Result` costs nothing that matters.
 #![allow(clippy::result_large_err)]
@@ -85,6 +94,8 @@ pub struct Site {
     pub content: Content,
     pub theme: Theme,
     pub tree: Option<triage::Tree>,
+    /// The theme's words in the site's language.
+    pub strings: theme_config::Strings,
     /// Warnings found on the way (errors stop the load).
     pub warnings: Diagnostics,
     /// See [`BuildOptions::service_worker`].
@@ -109,6 +120,9 @@ pub fn load(options: &BuildOptions) -> Result<Site, Diagnostics> {
     let theme = config
         .as_ref()
         .and_then(|config| Theme::load(&options.root, &config.theme, &mut found));
+    let strings = config.as_ref().and_then(|config| {
+        theme_config::load_strings(&options.root, &config.theme, &config.language, &mut found)
+    });
     let theme_ids = config
         .as_ref()
         .map(|config| theme_config::load_theme_ids(&options.root, &config.theme, &mut found))
@@ -146,19 +160,27 @@ pub fn load(options: &BuildOptions) -> Result<Site, Diagnostics> {
     let mut diagnostics = Diagnostics::new();
     diagnostics.extend(found);
     let diagnostics = diagnostics.sorted();
-    match (config, theme) {
-        (Some(config), Some(mut theme)) if !diagnostics.has_errors() => {
+    match (config, theme, strings) {
+        (Some(config), Some(mut theme), Some(strings)) if !diagnostics.has_errors() => {
             let extra = tree
                 .as_ref()
                 .and_then(triage::Tree::global)
                 .map(|value| vec![("tree", value)])
                 .unwrap_or_default();
-            render::set_global_context(&mut theme, &config, &content, tree.as_ref(), extra);
+            render::set_global_context(
+                &mut theme,
+                &config,
+                &content,
+                tree.as_ref(),
+                &strings,
+                extra,
+            );
             Ok(Site {
                 config,
                 content,
                 theme,
                 tree,
+                strings,
                 warnings: diagnostics,
                 service_worker: options.service_worker,
             })
@@ -262,9 +284,9 @@ fn render_pages(site: &Site, sink: &dyn Sink) -> Result<usize, Diagnostics> {
     };
     let mut jobs = render::page_jobs(&site.config, &site.content, &cause_extra);
     if let Some(tree) = tree {
-        jobs.extend(tree.jobs(&site.config, &site.content));
+        jobs.extend(tree.jobs(&site.config, &site.strings));
     }
-    jobs.push(render::not_found_job(&site.config));
+    jobs.push(render::not_found_job(&site.config, &site.strings));
 
     let mut sitemap_urls: Vec<(String, Option<String>)> = site
         .content

@@ -9,9 +9,7 @@ mod symptoms;
 mod theme;
 
 use context::page_context;
-pub use context::{
-    PageSummary, UrgencyInfo, cause_badge, group_label, set_global_context, urgency_info,
-};
+pub use context::{PageSummary, UrgencyInfo, cause_badge, set_global_context, urgency_info};
 pub use headers::{CONTENT_SECURITY_POLICY, netlify_headers};
 pub use offline::{
     Precache, Recorder, SERVICE_WORKER_PATH, SERVICE_WORKER_TEMPLATE, WEB_MANIFEST, web_manifest,
@@ -32,6 +30,7 @@ use crate::content::{Content, Meta, Page};
 use crate::diagnostics::Diagnostic;
 pub use crate::job::Job;
 use crate::output::Sink;
+use crate::theme_config::Strings;
 
 /// The HTTP policy for Netlify and Cloudflare Pages, at the output root.
 pub const HEADERS_FILE: &str = "_headers";
@@ -116,7 +115,7 @@ pub fn page_jobs<'a>(
 }
 
 /// The 404 page is served at any missing path, so its links are absolute under the base path.
-pub fn not_found_job(config: &SiteConfig) -> Job<'_> {
+pub fn not_found_job<'a>(config: &'a SiteConfig, strings: &'a Strings) -> Job<'a> {
     Job {
         output_path: "404.html".to_owned(),
         template: "404.html".to_owned(),
@@ -127,8 +126,11 @@ pub fn not_found_job(config: &SiteConfig) -> Job<'_> {
             context.insert("canonical", &format!("{}404.html", config.base_url));
             let mut page = serde_json::Map::new();
             page.insert("kind".into(), "404".into());
-            page.insert("title".into(), "Page not found".into());
-            page.insert("description".into(), "This page does not exist.".into());
+            page.insert("title".into(), strings.not_found.title.clone().into());
+            page.insert(
+                "description".into(),
+                strings.not_found.description.clone().into(),
+            );
             page.insert("url".into(), "404.html".into());
             context.insert("page", &page);
             context

@@ -33,6 +33,7 @@ use crate::content::meta::{Audience, Date, Urgency};
 use crate::content::tree_meta::{self, Phase};
 use crate::diagnostics::Diagnostic;
 use crate::job::Job;
+use crate::theme_config::Strings;
 use graph::{Node, Step};
 
 pub use crate::content::TREE_URL;
@@ -209,8 +210,8 @@ pub fn compile_with_cases(
 
 impl Tree {
     /// One job per question page and outcome page (the start page is a content page).
-    pub fn jobs<'a>(&'a self, config: &'a SiteConfig, _content: &'a Content) -> Vec<Job<'a>> {
-        pages::jobs(self, config)
+    pub fn jobs<'a>(&'a self, config: &'a SiteConfig, strings: &'a Strings) -> Vec<Job<'a>> {
+        pages::jobs(self, config, strings)
     }
 
     /// Files that are not pages: `decision-tree/tree.json`, `decision-tree/paths.txt`.

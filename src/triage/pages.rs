@@ -10,6 +10,7 @@ use super::{START_URL, TREE_URL, Tree};
 use crate::config::SiteConfig;
 use crate::content::root_prefix;
 use crate::job::Job;
+use crate::theme_config::{Strings, fill};
 
 const QUESTION_TEMPLATE: &str = "decision-tree/question.html";
 const OUTCOME_TEMPLATE: &str = "decision-tree/outcome.html";
@@ -107,7 +108,7 @@ fn context(
     context
 }
 
-fn step_context(tree: &Tree, config: &SiteConfig, step: &Step) -> Context {
+fn step_context(tree: &Tree, config: &SiteConfig, strings: &Strings, step: &Step) -> Context {
     let url = tree.step_url(&step.answers);
     let back = back_url(tree, step);
     let path = tree.path_text(&step.answers);
@@ -143,10 +144,20 @@ fn step_context(tree: &Tree, config: &SiteConfig, step: &Step) -> Context {
                 "decision-tree-question",
                 &question.id,
                 &url,
-                format!("Question {number}: {}", question.heading),
-                format!(
-                    "Question {number} of “{}”: {}",
-                    tree.title, question.heading
+                fill(
+                    &strings.tree.question_title,
+                    &[
+                        ("number", &number.to_string()),
+                        ("heading", &question.heading),
+                    ],
+                ),
+                fill(
+                    &strings.tree.question_description,
+                    &[
+                        ("number", &number.to_string()),
+                        ("title", &tree.title),
+                        ("heading", &question.heading),
+                    ],
                 ),
             );
             let step_value = json!({
@@ -172,7 +183,7 @@ fn step_context(tree: &Tree, config: &SiteConfig, step: &Step) -> Context {
             )
         }
         Node::Outcome(o) => {
-            let page = outcome_page_value(tree, o, &url);
+            let page = outcome_page_value(tree, strings, o, &url);
             context(
                 config,
                 &url,
@@ -190,21 +201,26 @@ fn step_context(tree: &Tree, config: &SiteConfig, step: &Step) -> Context {
 }
 
 /// The `page` of an outcome, on a path page or its canonical page.
-fn outcome_page_value(tree: &Tree, outcome: usize, url: &str) -> Value {
+fn outcome_page_value(tree: &Tree, strings: &Strings, outcome: usize, url: &str) -> Value {
     let o = &tree.outcomes[outcome];
     page_value(
         tree,
         "decision-tree-outcome",
         &o.id,
         url,
-        format!("Result: {}", o.heading),
+        fill(&strings.tree.result_title, &[("heading", &o.heading)]),
         o.body.clone(),
     )
 }
 
-fn canonical_context(tree: &Tree, config: &SiteConfig, outcome: usize) -> Context {
+fn canonical_context(
+    tree: &Tree,
+    config: &SiteConfig,
+    strings: &Strings,
+    outcome: usize,
+) -> Context {
     let url = tree.outcome_url(outcome);
-    let page = outcome_page_value(tree, outcome, &url);
+    let page = outcome_page_value(tree, strings, outcome, &url);
     context(
         config,
         &url,
@@ -219,7 +235,7 @@ fn canonical_context(tree: &Tree, config: &SiteConfig, outcome: usize) -> Contex
     )
 }
 
-pub fn jobs<'a>(tree: &'a Tree, config: &'a SiteConfig) -> Vec<Job<'a>> {
+pub fn jobs<'a>(tree: &'a Tree, config: &'a SiteConfig, strings: &'a Strings) -> Vec<Job<'a>> {
     let mut jobs: Vec<Job<'a>> = tree
         .steps
         .iter()
@@ -231,7 +247,7 @@ pub fn jobs<'a>(tree: &'a Tree, config: &'a SiteConfig) -> Vec<Job<'a>> {
             }
             .to_owned(),
             source: None,
-            context: Box::new(move || step_context(tree, config, step)),
+            context: Box::new(move || step_context(tree, config, strings, step)),
         })
         .collect();
     for outcome in tree.reached_outcomes() {
@@ -239,7 +255,7 @@ pub fn jobs<'a>(tree: &'a Tree, config: &'a SiteConfig) -> Vec<Job<'a>> {
             output_path: format!("{}index.html", tree.outcome_url(outcome)),
             template: OUTCOME_TEMPLATE.to_owned(),
             source: None,
-            context: Box::new(move || canonical_context(tree, config, outcome)),
+            context: Box::new(move || canonical_context(tree, config, strings, outcome)),
         });
     }
     jobs
