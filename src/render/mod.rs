@@ -114,6 +114,15 @@ pub fn page_jobs<'a>(
         .collect()
 }
 
+/// `page` on the 404 page.
+#[derive(serde::Serialize)]
+struct NotFoundPage<'a> {
+    kind: &'static str,
+    title: &'a str,
+    description: &'a str,
+    url: &'static str,
+}
+
 /// The 404 page is served at any missing path, so its links are absolute under the base path.
 pub fn not_found_job<'a>(config: &'a SiteConfig, strings: &'a Strings) -> Job<'a> {
     Job {
@@ -124,14 +133,12 @@ pub fn not_found_job<'a>(config: &'a SiteConfig, strings: &'a Strings) -> Job<'a
             let mut context = Context::new();
             context.insert("root", config.base_path());
             context.insert("canonical", &format!("{}404.html", config.base_url));
-            let mut page = serde_json::Map::new();
-            page.insert("kind".into(), "404".into());
-            page.insert("title".into(), strings.not_found.title.clone().into());
-            page.insert(
-                "description".into(),
-                strings.not_found.description.clone().into(),
-            );
-            page.insert("url".into(), "404.html".into());
+            let page = NotFoundPage {
+                kind: "404",
+                title: &strings.not_found.title,
+                description: &strings.not_found.description,
+                url: "404.html",
+            };
             context.insert("page", &page);
             context
         }),
