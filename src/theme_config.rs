@@ -101,6 +101,16 @@ pub struct Strings {
     pub not_found: NotFoundStrings,
     pub tree: TreeStrings,
     pub disclaimer: DisclaimerStrings,
+    pub chrome: ChromeStrings,
+    pub date: DateStrings,
+    pub home: HomeStrings,
+    pub page: PageStrings,
+    pub cause: CauseStrings,
+    pub symptoms: SymptomsStrings,
+    pub care_card: CareCardStrings,
+    pub emergency_callout: EmergencyCalloutStrings,
+    pub review: ReviewStrings,
+    pub sources: SourcesStrings,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -138,6 +148,9 @@ pub struct GroupStrings {
 pub struct NotFoundStrings {
     pub title: String,
     pub description: String,
+    pub text: String,
+    pub home: String,
+    pub tree: String,
 }
 
 /// The decision tree's pages. `{number}`, `{heading}` and `{title}` are filled in.
@@ -173,6 +186,131 @@ pub struct DisclaimerStrings {
     pub does_not_diagnose: String,
     pub also_call: String,
     pub emergency_call: String,
+}
+
+/// The header and footer of every page.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChromeStrings {
+    pub skip_link: String,
+    pub call_hidden: String,
+    pub call: String,
+    pub main_nav: String,
+    pub back_nav: String,
+    pub footer_nav: String,
+    pub home: String,
+    pub emergency_number: String,
+}
+
+/// Dates are written day, month name, year.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DateStrings {
+    pub months: [String; 12],
+}
+
+/// The home page.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HomeStrings {
+    pub tree_button: String,
+    pub tree_hint: String,
+    pub causes: String,
+}
+
+/// Plain pages.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageStrings {
+    pub contents: String,
+}
+
+/// Cause pages; `{count}` is filled in by the template.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CauseStrings {
+    pub contents: String,
+    pub also_called: String,
+    pub symptoms: String,
+    pub risk_factors: String,
+    pub self_care: String,
+    pub what_a_doctor_may_do: String,
+    pub treatments_and_tests: String,
+    pub tests: String,
+    pub reached_by: String,
+    pub reached_by_before_link: String,
+    pub reached_by_link: String,
+    pub reached_by_after_link: String,
+    pub see_result: String,
+    pub one_other_path: String,
+    pub other_paths: String,
+    pub related_causes: String,
+}
+
+/// The symptoms A–Z.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SymptomsStrings {
+    pub filter: String,
+    pub letters: String,
+    pub none_before_link: String,
+    pub none_link: String,
+    pub none_after_link: String,
+}
+
+/// The care cards; `{emergency_number}` is filled in by the template.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CareCardStrings {
+    pub action_suffix: String,
+    pub hidden_prefix: ByUrgency,
+    pub badge_hidden: String,
+    pub number_region: String,
+    pub cannot_get_there: String,
+    pub call: String,
+    pub do_not_drive: String,
+    pub wait_for_ambulance: String,
+    pub contact_for_other_signs: String,
+    pub contact: String,
+    pub also_call: String,
+    pub you_can_call: String,
+    pub if_worse: String,
+    pub make_appointment: String,
+}
+
+/// One string per urgency level.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ByUrgency {
+    pub emergency: String,
+    pub urgent: String,
+    pub routine: String,
+    pub self_care: String,
+}
+
+/// The "Emergency?" box.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmergencyCalloutStrings {
+    pub heading: String,
+    pub before_number: String,
+    pub after_number: String,
+}
+
+/// The review dates under a page.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewStrings {
+    pub last_checked: String,
+    pub next_check: String,
+}
+
+/// Source lists.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourcesStrings {
+    pub heading: String,
+    pub accessed: String,
 }
 
 impl Strings {
