@@ -65,9 +65,27 @@ impl SiteConfig {
     }
 }
 
-/// Reads and checks `site.yaml`; `base_url_override` is the `--base-url` flag. Returns the
-/// settings and their warnings, or every error found.
+/// Reads and checks `site.yaml`; `base_url_override` is the `--base-url` flag. Pushes every
+/// error and warning found into `found`; `None` when there was an error.
 pub fn load(
+    root: &Path,
+    base_url_override: Option<&str>,
+    found: &mut Vec<Diagnostic>,
+) -> Option<SiteConfig> {
+    match read(root, base_url_override) {
+        Ok((config, warnings)) => {
+            found.extend(warnings);
+            Some(config)
+        }
+        Err(errors) => {
+            found.extend(errors);
+            None
+        }
+    }
+}
+
+/// The settings and their warnings, or every error found.
+fn read(
     root: &Path,
     base_url_override: Option<&str>,
 ) -> Result<(SiteConfig, Vec<Diagnostic>), Vec<Diagnostic>> {
@@ -215,7 +233,7 @@ mod tests {
     fn load_text(text: &str) -> Result<SiteConfig, Vec<Diagnostic>> {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join(CONFIG_FILE), text).unwrap();
-        load(dir.path(), None).map(|(config, _warnings)| config)
+        read(dir.path(), None).map(|(config, _warnings)| config)
     }
 
     const MINIMAL: &str = "title: T\ndescription: D\nlanguage: en\nbase_url: https://example.org/\n\

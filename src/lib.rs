@@ -105,16 +105,7 @@ pub struct Site {
 /// Loads and checks everything; on any error, returns all diagnostics found (errors and warnings).
 pub fn load(options: &BuildOptions) -> Result<Site, Diagnostics> {
     let mut found = Vec::new();
-    let config = match config::load(&options.root, options.base_url.as_deref()) {
-        Ok((config, warnings)) => {
-            found.extend(warnings);
-            Some(config)
-        }
-        Err(errors) => {
-            found.extend(errors);
-            None
-        }
-    };
+    let config = config::load(&options.root, options.base_url.as_deref(), &mut found);
     let mut content = content::load(&options.root, options.drafts, &mut found);
     // Without a config the theme's name is unknown: don't pile a second error on the first.
     let theme = config
@@ -359,17 +350,18 @@ fn last_reviewed(meta: &Meta) -> Option<Date> {
 /// every diagnostic when the report cannot be made (no tree, or the tree itself has errors).
 pub fn case_report(options: &BuildOptions) -> Result<triage::cases::Report, Diagnostics> {
     let mut found = Vec::new();
-    let config = config::load(&options.root, options.base_url.as_deref());
+    let mut config_found = Vec::new();
+    let config = config::load(
+        &options.root,
+        options.base_url.as_deref(),
+        &mut config_found,
+    );
+    // The build reports site.yaml's warnings; the case report only needs its errors.
+    found.extend(config_found.into_iter().filter(Diagnostic::is_error));
     let content = content::load(&options.root, options.drafts, &mut found);
-    let report = match &config {
-        Ok((config, _warnings)) => {
-            triage::compile_with_cases(&content, config, &options.root, &mut found).1
-        }
-        Err(errors) => {
-            found.extend(errors.iter().cloned());
-            None
-        }
-    };
+    let report = config.as_ref().and_then(|config| {
+        triage::compile_with_cases(&content, config, &options.root, &mut found).1
+    });
     match report {
         Some(report) => Ok(report),
         None => {

@@ -150,7 +150,10 @@ pub fn new(root: &Path, kind: Kind, id: &str, today: Date) -> Result<PathBuf, Ne
 
 /// The archetype for `kind`: the site's own first, then the theme's.
 fn find_archetype(root: &Path, kind: Kind) -> Result<PathBuf, NewError> {
-    let (config, _warnings) = config::load(root, None).map_err(NewError::Config)?;
+    let mut found = Vec::new();
+    let Some(config) = config::load(root, None, &mut found) else {
+        return Err(NewError::Config(found));
+    };
     let file = format!("{}.md", kind.as_str());
     let looked_in = vec![
         root.join(ARCHETYPES_DIR).join(&file),
