@@ -5,6 +5,8 @@
 //! ```text
 //! site.yaml, content/, themes/
 //!   -> content::load   typed front matter, URLs            (content/)
+//!   -> config::load    site.yaml                           (config.rs)
+//!   -> theme_config    theme.yaml's ids, strings/<lang>    (theme_config.rs)
 //!   -> markdown        HTML, heading ids, links rewritten  (markdown.rs)
 //!   -> check           links, anchors, dates, sources      (check.rs)
 //!   -> triage          the decision tree, checked          (triage/)
@@ -13,9 +15,9 @@
 //! ```
 //!
 //! Imports point down this list: a stage uses the stages before it, never one after. Shared by
-//! all of them: `diagnostics` (errors with locations), `yaml` (YAML parsed with locations),
-//! `theme_config` (the themes folder, theme.yaml's ids, the strings file: read before rendering)
-//! and `job` (a page for render, made by content pages and by the tree).
+//! all of them: `diagnostics` (errors with locations), `yaml` (YAML parsed with locations) and
+//! `job` (a page for render, made by content pages and by the tree). `serve` (serve/) and
+//! `scaffold` sit on top; inside `serve`, `http` uses `reload`, and both use `response`.
 //!
 //! Diagnostics are collected one way: each stage pushes into a `&mut Vec<Diagnostic>` and
 //! returns what it made (`Option` when it could not); [`load`] sorts them once into
