@@ -252,6 +252,9 @@ pub struct CauseStrings {
 #[serde(deny_unknown_fields)]
 pub struct SymptomsStrings {
     pub filter: String,
+    pub hint: String,
+    /// `{shown}` and `{total}` are filled in by `symptoms.js`.
+    pub status: String,
     pub letters: String,
     pub none_before_link: String,
     pub none_link: String,
