@@ -255,6 +255,8 @@ pub struct SymptomsStrings {
     pub hint: String,
     /// `{shown}` and `{total}` are filled in by `symptoms.js`.
     pub status: String,
+    /// Leading words the A–Z skips when it sorts ("The calf hurts" under C), lower case.
+    pub sort_skips: Vec<String>,
     pub letters: String,
     pub none_before_link: String,
     pub none_link: String,

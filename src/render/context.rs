@@ -171,7 +171,10 @@ pub fn set_global_context(
     }
     global.insert("urgency", &urgency_info(config, strings));
     global.insert("strings", strings);
-    global.insert("symptom_index", &super::symptom_index(content));
+    global.insert(
+        "symptom_index",
+        &super::symptom_index(content, &strings.symptoms.sort_skips),
+    );
     global.insert("assets", &theme.assets);
     global.insert(
         "generator",
