@@ -3,13 +3,13 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::content::frontmatter::Key;
 use crate::content::meta::{Date, PlainMeta, ReviewedBy, SOURCE_WITHOUT_URL, Source};
 use crate::content::{Content, Meta, Page};
 use crate::diagnostics::Diagnostic;
 use crate::diagnostics::KindLimit;
 use crate::markdown::{BodyError, Spot};
-use crate::render::ThemeIds;
+use crate::theme_config::ThemeIds;
+use crate::yaml::Key;
 
 /// Most items a care card should hold (NHS service manual: 5, plus one catch-all on urgent cards).
 const MAX_CARD_ITEMS: usize = 5;
@@ -442,76 +442,6 @@ fn check_cause_lists(
                 .at(locator
                     .get_or_init(|| page.locator())
                     .locate(&[Key::Field("related"), Key::Index(index)])),
-            );
-        }
-    }
-}
-
-/// E066: a file in the theme's `static/` at a path the build also writes (`404.html`,
-/// `sitemap.xml`, a page's `index.html` …). Found here, located at the static file, rather
-/// than as a failed write while rendering.
-pub fn check_static_collisions(
-    theme: &crate::render::Theme,
-    theme_name: &str,
-    content: &Content,
-    tree: Option<&crate::triage::Tree>,
-    diagnostics: &mut Vec<Diagnostic>,
-) {
-    if theme.static_files.is_empty() {
-        return;
-    }
-    let mut generated: HashMap<String, String> = content
-        .pages
-        .iter()
-        .map(|page| {
-            (
-                format!("{}index.html", page.url),
-                format!("the page of {}", page.file.path.display()),
-            )
-        })
-        .collect();
-    for (path, what) in [
-        ("404.html", "the not-found page"),
-        ("sitemap.xml", "the sitemap"),
-        ("robots.txt", "robots.txt"),
-    ] {
-        generated.insert(path.to_owned(), what.to_owned());
-    }
-    if let Some(tree) = tree {
-        let tree_prefix = crate::triage::TREE_URL;
-        if theme
-            .static_files
-            .iter()
-            .any(|(path, _)| path.starts_with(tree_prefix))
-        {
-            for url in tree.page_urls() {
-                generated.insert(
-                    format!("{url}index.html"),
-                    "a decision-tree page".to_owned(),
-                );
-            }
-            for (path, _) in tree.files() {
-                generated.insert(path, "a decision-tree file".to_owned());
-            }
-        }
-    }
-    for (path, _) in &theme.static_files {
-        if let Some(what) = generated.get(path) {
-            let source = std::path::Path::new(crate::render::THEMES_DIR)
-                .join(theme_name)
-                .join("static")
-                .join(path);
-            diagnostics.push(
-                Diagnostic::error(
-                    "E066",
-                    format!(
-                        "static file {path} would overwrite {what}, which the build writes there"
-                    ),
-                )
-                .at(crate::diagnostics::Location::file(&source))
-                .with_help(
-                    "rename or remove the static file; kneeguide generates this file itself",
-                ),
             );
         }
     }

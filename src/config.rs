@@ -4,8 +4,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::content::frontmatter::{self, Key};
 use crate::diagnostics::{Diagnostic, Location, SourceFile};
+use crate::yaml::{self, Key};
 
 pub const CONFIG_FILE: &str = "site.yaml";
 
@@ -65,9 +65,27 @@ impl SiteConfig {
     }
 }
 
-/// Reads and checks `site.yaml`; `base_url_override` is the `--base-url` flag. Returns the
-/// settings and their warnings, or every error found.
+/// Reads and checks `site.yaml`; `base_url_override` is the `--base-url` flag. Pushes every
+/// error and warning found into `found`; `None` when there was an error.
 pub fn load(
+    root: &Path,
+    base_url_override: Option<&str>,
+    found: &mut Vec<Diagnostic>,
+) -> Option<SiteConfig> {
+    match read(root, base_url_override) {
+        Ok((config, warnings)) => {
+            found.extend(warnings);
+            Some(config)
+        }
+        Err(errors) => {
+            found.extend(errors);
+            None
+        }
+    }
+}
+
+/// The settings and their warnings, or every error found.
+fn read(
     root: &Path,
     base_url_override: Option<&str>,
 ) -> Result<(SiteConfig, Vec<Diagnostic>), Vec<Diagnostic>> {
@@ -86,7 +104,7 @@ pub fn load(
     let text = crate::content::read_text(&path, shown).map_err(|d| vec![d])?;
     let file = SourceFile::new(shown.to_path_buf(), text);
     let whole = 0..file.text.len();
-    let mut config: SiteConfig = frontmatter::parse(&file, whole.clone()).map_err(|d| vec![d])?;
+    let mut config: SiteConfig = yaml::parse(&file, whole.clone()).map_err(|d| vec![d])?;
 
     let mut errors = Vec::new();
     if let Some(url) = base_url_override {
@@ -104,11 +122,7 @@ pub fn load(
         );
         errors.push(match base_url_override {
             Some(_) => diagnostic,
-            None => diagnostic.at(frontmatter::locate(
-                &file,
-                &whole,
-                &[Key::Field("base_url")],
-            )),
+            None => diagnostic.at(yaml::locate(&file, &whole, &[Key::Field("base_url")])),
         });
     }
     if !config.base_url.ends_with('/') {
@@ -126,7 +140,7 @@ pub fn load(
         {
             errors.push(
                 Diagnostic::error("E001", format!("{field} `{number}` is not a phone number"))
-                    .at(frontmatter::locate(&file, &whole, &[Key::Field(field)]))
+                    .at(yaml::locate(&file, &whole, &[Key::Field(field)]))
                     .with_help("use digits only, e.g. \"112\" (quote it)"),
             );
         }
@@ -142,7 +156,7 @@ pub fn load(
         if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
             errors.push(
                 Diagnostic::error("E050", format!("`{field}` is empty"))
-                    .at(frontmatter::locate(&file, &whole, &[Key::Field(field)]))
+                    .at(yaml::locate(&file, &whole, &[Key::Field(field)]))
                     .with_help("write the words that texts should show, or remove the line"),
             );
         }
@@ -153,7 +167,7 @@ pub fn load(
                 "E050",
                 "`urgent_number_region` is set but `urgent_number` is not",
             )
-            .at(frontmatter::locate(
+            .at(yaml::locate(
                 &file,
                 &whole,
                 &[Key::Field("urgent_number_region")],
@@ -172,11 +186,7 @@ pub fn load(
                 "E001",
                 format!("language `{}` is not a language tag", config.language),
             )
-            .at(frontmatter::locate(
-                &file,
-                &whole,
-                &[Key::Field("language")],
-            ))
+            .at(yaml::locate(&file, &whole, &[Key::Field("language")]))
             .with_help("use a BCP 47 tag such as en, de or en-GB"),
         );
     }
@@ -190,7 +200,7 @@ pub fn load(
                 "W030",
                 "allow_raw_html is on: raw HTML in Markdown reaches the pages unchecked, scripts included",
             )
-            .at(frontmatter::locate(&file, &whole, &[Key::Field("allow_raw_html")]))
+            .at(yaml::locate(&file, &whole, &[Key::Field("allow_raw_html")]))
             .with_help("remove it once the pages no longer need raw HTML beyond <abbr>, <kbd>, <sub>, <sup> and <br>"),
         );
     }
@@ -223,7 +233,7 @@ mod tests {
     fn load_text(text: &str) -> Result<SiteConfig, Vec<Diagnostic>> {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join(CONFIG_FILE), text).unwrap();
-        load(dir.path(), None).map(|(config, _warnings)| config)
+        read(dir.path(), None).map(|(config, _warnings)| config)
     }
 
     const MINIMAL: &str = "title: T\ndescription: D\nlanguage: en\nbase_url: https://example.org/\n\

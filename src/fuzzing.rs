@@ -8,20 +8,22 @@ use std::sync::Arc;
 
 use crate::config::SiteConfig;
 use crate::content::meta::{CauseMeta, PlainMeta};
-use crate::content::{Content, Meta, Page, frontmatter};
+use crate::content::rendered::Rendered;
+use crate::content::tree_meta::TreeMeta;
+use crate::content::{Content, Meta, Page};
 use crate::diagnostics::SourceFile;
-use crate::markdown::{LinkContext, Rendered};
-use crate::triage::model::TreeMeta;
+use crate::markdown::LinkContext;
+use crate::yaml;
 
 /// Splits `text` as a content file and parses its front matter as each kind of page.
 pub fn front_matter(text: &str) {
     let file = SourceFile::new(PathBuf::from("content/fuzz.md"), text.to_owned());
-    let Ok(parts) = frontmatter::split(&file) else {
+    let Ok(parts) = yaml::split(&file) else {
         return;
     };
-    let _ = frontmatter::parse::<PlainMeta>(&file, parts.yaml.clone()).map_err(|e| e.to_string());
-    let _ = frontmatter::parse::<CauseMeta>(&file, parts.yaml.clone()).map_err(|e| e.to_string());
-    let _ = frontmatter::parse::<TreeMeta>(&file, parts.yaml).map_err(|e| e.to_string());
+    let _ = yaml::parse::<PlainMeta>(&file, parts.yaml.clone()).map_err(|e| e.to_string());
+    let _ = yaml::parse::<CauseMeta>(&file, parts.yaml.clone()).map_err(|e| e.to_string());
+    let _ = yaml::parse::<TreeMeta>(&file, parts.yaml).map_err(|e| e.to_string());
 }
 
 /// Renders `body` as a page at `content/fuzz.md` of a small site (heading ids, footnotes,
@@ -61,7 +63,7 @@ pub fn markdown(body: &str, config: Option<&SiteConfig>) {
 /// Parses `site_yaml` (`None` when it does not parse).
 pub fn site_config(site_yaml: &str) -> Option<SiteConfig> {
     let file = SourceFile::new(PathBuf::from("site.yaml"), site_yaml.to_owned());
-    frontmatter::parse(&file, 0..file.text.len()).ok()
+    yaml::parse(&file, 0..file.text.len()).ok()
 }
 
 /// Compiles `tree_file` (a whole `content/decision-tree.md`) against `causes`
@@ -72,7 +74,7 @@ pub fn tree(tree_file: &str, causes: &[(&str, &str)], config: &SiteConfig) -> Op
     let tree = page(
         "decision-tree.md",
         "decision-tree",
-        "decision-tree/",
+        crate::content::TREE_URL,
         tree_file,
     )?;
     content.pages.push(tree);
@@ -95,22 +97,22 @@ pub fn tree(tree_file: &str, causes: &[(&str, &str)], config: &SiteConfig) -> Op
         let _ = tree.files();
         let _ = tree.paths_text();
         let _ = tree.page_urls();
-        let _ = tree.jobs(config, &content);
+        // The default theme's words: fuzzing looks at the tree, not at a theme.
+        let strings: crate::theme_config::Strings =
+            serde_yaml::from_str(include_str!("../themes/default/strings/en.yaml"))
+                .expect("the default theme's strings parse");
+        let _ = tree.jobs(config, &strings);
     }
     Some(found.iter().map(ToString::to_string).collect())
 }
 
 fn page(content_path: &str, id: &str, url: &str, text: &str) -> Option<Page> {
     let file = SourceFile::new(PathBuf::from("content").join(content_path), text.to_owned());
-    let parts = frontmatter::split(&file).ok()?;
+    let parts = yaml::split(&file).ok()?;
     let meta = if content_path.starts_with("causes/") {
-        Meta::Cause(Box::new(
-            frontmatter::parse(&file, parts.yaml.clone()).ok()?,
-        ))
+        Meta::Cause(Box::new(yaml::parse(&file, parts.yaml.clone()).ok()?))
     } else {
-        Meta::Tree(Box::new(
-            frontmatter::parse(&file, parts.yaml.clone()).ok()?,
-        ))
+        Meta::Tree(Box::new(yaml::parse(&file, parts.yaml.clone()).ok()?))
     };
     Some(Page {
         file: Arc::clone(&file),

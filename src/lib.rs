@@ -5,6 +5,8 @@
 //! ```text
 //! site.yaml, content/, themes/
 //!   -> content::load   typed front matter, URLs            (content/)
+//!   -> config::load    site.yaml                           (config.rs)
+//!   -> theme_config    theme.yaml's ids, strings/<lang>    (theme_config.rs)
 //!   -> markdown        HTML, heading ids, links rewritten  (markdown.rs)
 //!   -> check           links, anchors, dates, sources      (check.rs)
 //!   -> triage          the decision tree, checked          (triage/)
@@ -12,8 +14,17 @@
 //!   -> output          staging folder swapped in at the end (output.rs)
 //! ```
 //!
-//! `serve` (serve/) reuses load and render with an in-memory sink, `check` with one that drops
-//! each page once rendered; only `build` writes.
+//! Imports point down this list: a stage uses the stages before it, never one after. Shared by
+//! all of them: `diagnostics` (errors with locations), `yaml` (YAML parsed with locations) and
+//! `job` (a page for render, made by content pages and by the tree). `serve` (serve/) and
+//! `scaffold` sit on top; inside `serve`, `http` uses `reload`, and both use `response`.
+//!
+//! Diagnostics are collected one way: each stage pushes into a `&mut Vec<Diagnostic>` and
+//! returns what it made (`Option` when it could not); [`load`] sorts them once into
+//! [`Diagnostics`] for the caller.
+//!
+//! [`build_into`] loads and renders into any sink: `check` drops each page once rendered,
+//! `serve` keeps them in memory; only [`build`] writes the output folder.
 
 // A diagnostic is only built on the error path, so its size in a `Result` costs nothing that matters.
 #![allow(clippy::result_large_err)]
@@ -24,13 +35,16 @@ pub mod content;
 pub mod diagnostics;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod job;
 pub mod markdown;
 pub mod output;
 pub mod placeholders;
 pub mod render;
 pub mod scaffold;
 pub mod serve;
+pub mod theme_config;
 pub mod triage;
+pub mod yaml;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -82,6 +96,8 @@ pub struct Site {
     pub content: Content,
     pub theme: Theme,
     pub tree: Option<triage::Tree>,
+    /// The theme's words in the site's language.
+    pub strings: theme_config::Strings,
     /// Warnings found on the way (errors stop the load).
     pub warnings: Diagnostics,
     /// See [`BuildOptions::service_worker`].
@@ -91,24 +107,18 @@ pub struct Site {
 /// Loads and checks everything; on any error, returns all diagnostics found (errors and warnings).
 pub fn load(options: &BuildOptions) -> Result<Site, Diagnostics> {
     let mut found = Vec::new();
-    let config = match config::load(&options.root, options.base_url.as_deref()) {
-        Ok((config, warnings)) => {
-            found.extend(warnings);
-            Some(config)
-        }
-        Err(errors) => {
-            found.extend(errors);
-            None
-        }
-    };
+    let config = config::load(&options.root, options.base_url.as_deref(), &mut found);
     let mut content = content::load(&options.root, options.drafts, &mut found);
     // Without a config the theme's name is unknown: don't pile a second error on the first.
     let theme = config
         .as_ref()
         .and_then(|config| Theme::load(&options.root, &config.theme, &mut found));
+    let strings = config.as_ref().and_then(|config| {
+        theme_config::load_strings(&options.root, &config.theme, &config.language, &mut found)
+    });
     let theme_ids = config
         .as_ref()
-        .map(|config| render::load_theme_ids(&options.root, &config.theme, &mut found))
+        .map(|config| theme_config::load_theme_ids(&options.root, &config.theme, &mut found))
         .unwrap_or_default();
     let today = match options.today {
         Some(today) => today,
@@ -137,25 +147,33 @@ pub fn load(options: &BuildOptions) -> Result<Site, Diagnostics> {
         .as_ref()
         .and_then(|config| triage::compile(&content, config, &options.root, &mut found));
     if let (Some(theme), Some(config)) = (&theme, &config) {
-        check::check_static_collisions(theme, &config.theme, &content, tree.as_ref(), &mut found);
+        render::check_static_collisions(theme, &config.theme, &content, tree.as_ref(), &mut found);
     }
 
     let mut diagnostics = Diagnostics::new();
     diagnostics.extend(found);
     let diagnostics = diagnostics.sorted();
-    match (config, theme) {
-        (Some(config), Some(mut theme)) if !diagnostics.has_errors() => {
+    match (config, theme, strings) {
+        (Some(config), Some(mut theme), Some(strings)) if !diagnostics.has_errors() => {
             let extra = tree
                 .as_ref()
                 .and_then(triage::Tree::global)
                 .map(|value| vec![("tree", value)])
                 .unwrap_or_default();
-            render::set_global_context(&mut theme, &config, &content, tree.as_ref(), extra);
+            render::set_global_context(
+                &mut theme,
+                &config,
+                &content,
+                tree.as_ref(),
+                &strings,
+                extra,
+            );
             Ok(Site {
                 config,
                 content,
                 theme,
                 tree,
+                strings,
                 warnings: diagnostics,
                 service_worker: options.service_worker,
             })
@@ -168,7 +186,7 @@ pub fn load(options: &BuildOptions) -> Result<Site, Diagnostics> {
 fn render_markdown(
     content: &mut Content,
     config: Option<&SiteConfig>,
-    theme_ids: &render::ThemeIds,
+    theme_ids: &theme_config::ThemeIds,
 ) -> Vec<(usize, Vec<markdown::BodyError>)> {
     let urls: HashMap<String, String> = content
         .pages
@@ -181,7 +199,7 @@ fn render_markdown(
         .par_iter_mut()
         .enumerate()
         .filter_map(|(index, page)| {
-            let root = render::root_prefix(&page.url);
+            let root = content::root_prefix(&page.url);
             let links = markdown::LinkContext {
                 content_path: &page.content_path,
                 root: &root,
@@ -197,6 +215,25 @@ fn render_markdown(
         .collect();
     content.failed = failed;
     link_errors
+}
+
+/// What a build made without writing the output folder: pages rendered and the warnings found.
+#[derive(Debug)]
+pub struct Rendered {
+    pub pages: usize,
+    pub warnings: Diagnostics,
+}
+
+/// Loads, checks and renders the whole site into `sink`, exactly as `build` does but without
+/// the output folder: `check` renders into a [`output::DiscardSink`], `serve` into a
+/// [`output::MemorySink`].
+pub fn build_into(options: &BuildOptions, sink: &dyn Sink) -> Result<Rendered, Diagnostics> {
+    let site = load(options)?;
+    let pages = render(&site, sink)?;
+    Ok(Rendered {
+        pages,
+        warnings: site.warnings,
+    })
 }
 
 /// Renders the whole site into `sink`; returns the number of pages written. Two files are made
@@ -240,9 +277,9 @@ fn render_pages(site: &Site, sink: &dyn Sink) -> Result<usize, Diagnostics> {
     };
     let mut jobs = render::page_jobs(&site.config, &site.content, &cause_extra);
     if let Some(tree) = tree {
-        jobs.extend(tree.jobs(&site.config, &site.content));
+        jobs.extend(tree.jobs(&site.config, &site.strings));
     }
-    jobs.push(render::not_found_job(&site.config));
+    jobs.push(render::not_found_job(&site.config, &site.strings));
 
     let mut sitemap_urls: Vec<(String, Option<String>)> = site
         .content
@@ -315,17 +352,18 @@ fn last_reviewed(meta: &Meta) -> Option<Date> {
 /// every diagnostic when the report cannot be made (no tree, or the tree itself has errors).
 pub fn case_report(options: &BuildOptions) -> Result<triage::cases::Report, Diagnostics> {
     let mut found = Vec::new();
-    let config = config::load(&options.root, options.base_url.as_deref());
+    let mut config_found = Vec::new();
+    let config = config::load(
+        &options.root,
+        options.base_url.as_deref(),
+        &mut config_found,
+    );
+    // The build reports site.yaml's warnings; the case report only needs its errors.
+    found.extend(config_found.into_iter().filter(Diagnostic::is_error));
     let content = content::load(&options.root, options.drafts, &mut found);
-    let report = match &config {
-        Ok((config, _warnings)) => {
-            triage::compile_with_cases(&content, config, &options.root, &mut found).1
-        }
-        Err(errors) => {
-            found.extend(errors.iter().cloned());
-            None
-        }
-    };
+    let report = config.as_ref().and_then(|config| {
+        triage::compile_with_cases(&content, config, &options.root, &mut found).1
+    });
     match report {
         Some(report) => Ok(report),
         None => {

@@ -285,15 +285,6 @@ fn serve(options: kneeguide::serve::ServeOptions, open: bool) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// Where `check` renders: every page is rendered and then dropped.
-struct Discard;
-
-impl kneeguide::output::Sink for Discard {
-    fn put(&self, _path: &str, _bytes: Vec<u8>) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 fn check(root: PathBuf, drafts: bool, deny_warnings: bool, cases: bool) -> ExitCode {
     let started = Instant::now();
     let options = kneeguide::BuildOptions {
@@ -306,10 +297,9 @@ fn check(root: PathBuf, drafts: bool, deny_warnings: bool, cases: bool) -> ExitC
         print!("{}", report.table());
         failed_cases = report.failed();
     }
-    // Render too: template errors are only found by rendering. The pages are dropped as they
-    // come, so memory does not grow with the size of the output.
-    let result = kneeguide::load(&options)
-        .and_then(|site| kneeguide::render(&site, &Discard).map(|pages| (pages, site.warnings)));
+    // Render too: template errors are only found by rendering.
+    let result = kneeguide::build_into(&options, &kneeguide::output::DiscardSink)
+        .map(|built| (built.pages, built.warnings));
     let elapsed = started.elapsed().as_millis();
     match result {
         Ok((pages, warnings)) => {

@@ -7,15 +7,8 @@
 use std::collections::{HashMap, HashSet};
 
 use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd, html};
-use serde::Serialize;
 
-/// One heading of a page, for the table of contents.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct Heading {
-    pub level: u8,
-    pub id: String,
-    pub title: String,
-}
+use crate::content::rendered::{AnchorLink, Heading, Rendered};
 
 /// Where in a body something is: the `n`-th element of its kind, in document order. Rendering
 /// does not track byte positions (that costs time on every build); `spot_offsets` turns spots
@@ -32,16 +25,6 @@ pub enum Spot {
     },
 }
 
-/// A link to `#anchor` in some page, checked once every page is rendered.
-#[derive(Debug, Clone)]
-pub struct AnchorLink {
-    /// `content_path` of the target page.
-    pub target: String,
-    pub anchor: String,
-    /// Which link of the body (0 = first).
-    pub link_index: usize,
-}
-
 /// A problem in a Markdown body: a link that cannot be resolved, raw HTML, an unsafe id.
 #[derive(Debug, Clone)]
 pub struct BodyError {
@@ -51,15 +34,6 @@ pub struct BodyError {
     pub spot: Spot,
     /// Errors of the same code further on in the body, counted but not kept (see `admit`).
     pub more: usize,
-}
-
-#[derive(Debug, Default, Clone)]
-pub struct Rendered {
-    pub html: String,
-    pub toc: Vec<Heading>,
-    /// Every `id` the body's HTML defines.
-    pub ids: HashSet<String>,
-    pub anchor_links: Vec<AnchorLink>,
 }
 
 /// What a page needs to know to rewrite its links.

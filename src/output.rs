@@ -21,6 +21,16 @@ pub trait Sink: Sync {
     fn put(&self, path: &str, bytes: Vec<u8>) -> io::Result<()>;
 }
 
+/// Drops every file: `check` renders each page (template errors are only found by rendering)
+/// and keeps nothing, so memory does not grow with the size of the output.
+pub struct DiscardSink;
+
+impl Sink for DiscardSink {
+    fn put(&self, _path: &str, _bytes: Vec<u8>) -> io::Result<()> {
+        Ok(())
+    }
+}
+
 /// Files kept in memory, sorted by path.
 #[derive(Default)]
 pub struct MemorySink {
@@ -244,7 +254,7 @@ fn refuse_source_folders(output: &Path, site_root: &Path) -> Result<(), Diagnost
     if site_root.starts_with(output) {
         return refuse("it contains the site's own files");
     }
-    for source in [crate::content::CONTENT_DIR, crate::serve::watch::THEMES_DIR] {
+    for source in [crate::content::CONTENT_DIR, crate::theme_config::THEMES_DIR] {
         if output.starts_with(site_root.join(source)) {
             return refuse(&format!(
                 "it is inside {source}/, which the site is built from"

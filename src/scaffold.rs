@@ -15,7 +15,7 @@ use crate::config;
 use crate::content::meta::Date;
 use crate::content::{CAUSES_DIR, CONTENT_DIR, is_url_safe};
 use crate::diagnostics::Diagnostic;
-use crate::render::THEMES_DIR;
+use crate::theme_config::THEMES_DIR;
 
 /// The folder, in a site or a theme, that holds the scaffolds for `new`.
 pub const ARCHETYPES_DIR: &str = "archetypes";
@@ -150,7 +150,10 @@ pub fn new(root: &Path, kind: Kind, id: &str, today: Date) -> Result<PathBuf, Ne
 
 /// The archetype for `kind`: the site's own first, then the theme's.
 fn find_archetype(root: &Path, kind: Kind) -> Result<PathBuf, NewError> {
-    let (config, _warnings) = config::load(root, None).map_err(NewError::Config)?;
+    let mut found = Vec::new();
+    let Some(config) = config::load(root, None, &mut found) else {
+        return Err(NewError::Config(found));
+    };
     let file = format!("{}.md", kind.as_str());
     let looked_in = vec![
         root.join(ARCHETYPES_DIR).join(&file),

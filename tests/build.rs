@@ -883,3 +883,55 @@ fn today_comes_from_source_date_epoch() {
         &["error[E065]: SOURCE_DATE_EPOCH `next week` is not a number of seconds"],
     );
 }
+
+/// The strings file is chosen by `site.yaml`'s `language`: a German file makes German pages, and
+/// a language the theme has no file for is E100, located at the file it looked for.
+#[test]
+fn the_sites_language_chooses_the_themes_strings_file() {
+    let site = common::guide_copy();
+    let strings = site.path().join("themes/default/strings");
+    let german = read(&strings.join("en.yaml"))
+        .replace("label: Same day", "label: Heute noch")
+        .replace("  change: Change\n", "  change: Ändern\n");
+    fs::write(strings.join("de.yaml"), german).unwrap();
+    let config = site.path().join("site.yaml");
+    let english_config = read(&config);
+    assert!(english_config.contains("\nlanguage: en\n"));
+    fs::write(
+        &config,
+        english_config.replace("\nlanguage: en\n", "\nlanguage: de\n"),
+    )
+    .unwrap();
+
+    let (code, _, stderr) = build(site.path(), &[]);
+    assert_eq!(code, 0, "{stderr}");
+    let public = site.path().join("public");
+    let home = read(&public.join("index.html"));
+    assert!(
+        home.contains("Heute noch"),
+        "German urgency label on the home page"
+    );
+    assert!(!home.contains(">Same day<"), "no English label left");
+    let outcome = read(&public.join("decision-tree/no/no/child/yes/index.html"));
+    assert!(
+        outcome.contains(">Ändern<span"),
+        "German \"Change\" link on an outcome page"
+    );
+
+    fs::write(
+        &config,
+        english_config.replace("\nlanguage: en\n", "\nlanguage: fr\n"),
+    )
+    .unwrap();
+    let (code, _, stderr) = build(site.path(), &[]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("error[E100]: theme `default` has no strings for language `fr`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("--> themes/default/strings/fr.yaml"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("one of: de, en"), "{stderr}");
+}

@@ -1,8 +1,9 @@
 //! Stage 1, load: walk `content/`, read every Markdown file, split and parse its front matter into
 //! the typed struct for its kind of page, and give each page its URL.
 
-pub mod frontmatter;
 pub mod meta;
+pub mod rendered;
+pub mod tree_meta;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -12,15 +13,17 @@ use rayon::prelude::*;
 use walkdir::WalkDir;
 
 use crate::diagnostics::{Diagnostic, Location, SourceFile};
-use crate::markdown::Rendered;
-use crate::triage::model::TreeMeta;
-use frontmatter::{Key, Parts};
+use crate::yaml::{self, Key, Parts};
 use meta::{CauseMeta, PlainMeta};
+use rendered::Rendered;
+use tree_meta::TreeMeta;
 
 pub const CONTENT_DIR: &str = "content";
 pub const HOME_FILE: &str = "_index.md";
 pub const CAUSES_DIR: &str = "causes";
 pub const TREE_FILE: &str = "decision-tree.md";
+/// Root-relative URL of the decision tree's start page (templates see it as `tree_url`).
+pub const TREE_URL: &str = "decision-tree/";
 
 #[derive(Debug, Clone)]
 pub enum Meta {
@@ -78,12 +81,12 @@ impl Page {
 
     /// Where the value at `path` in this page's front matter starts.
     pub fn locate(&self, path: &[Key]) -> Location {
-        frontmatter::locate(&self.file, &self.parts.yaml, path)
+        yaml::locate(&self.file, &self.parts.yaml, path)
     }
 
     /// Locates many values of this page's front matter from one parse.
-    pub fn locator(&self) -> frontmatter::Locator<'_> {
-        frontmatter::Locator::new(&self.file, &self.parts.yaml)
+    pub fn locator(&self) -> yaml::Locator<'_> {
+        yaml::Locator::new(&self.file, &self.parts.yaml)
     }
 
     pub fn cause(&self) -> Option<&CauseMeta> {
@@ -313,27 +316,23 @@ fn load_page(root: &Path, content_dir: &Path, path: &Path) -> Result<Page, Vec<D
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
 
-    let parts = frontmatter::split(&file).map_err(|d| vec![d])?;
+    let parts = yaml::split(&file).map_err(|d| vec![d])?;
     let yaml = parts.yaml.clone();
     let meta = if content_path == HOME_FILE {
-        Meta::Home(frontmatter::parse(&file, yaml).map_err(|d| vec![d])?)
+        Meta::Home(yaml::parse(&file, yaml).map_err(|d| vec![d])?)
     } else if content_path == TREE_FILE {
-        Meta::Tree(Box::new(
-            frontmatter::parse(&file, yaml).map_err(|d| vec![d])?,
-        ))
+        Meta::Tree(Box::new(yaml::parse(&file, yaml).map_err(|d| vec![d])?))
     } else if content_path.starts_with(&format!("{CAUSES_DIR}/")) {
-        Meta::Cause(Box::new(
-            frontmatter::parse(&file, yaml).map_err(|d| vec![d])?,
-        ))
+        Meta::Cause(Box::new(yaml::parse(&file, yaml).map_err(|d| vec![d])?))
     } else {
-        Meta::Plain(frontmatter::parse(&file, yaml).map_err(|d| vec![d])?)
+        Meta::Plain(yaml::parse(&file, yaml).map_err(|d| vec![d])?)
     };
 
     let mut errors = Vec::new();
     let slug = match meta.slug() {
         Some(slug) => {
             if !is_url_safe(slug) {
-                errors.push(unsafe_slug(slug).at(frontmatter::locate(
+                errors.push(unsafe_slug(slug).at(yaml::locate(
                     &file,
                     &parts.yaml,
                     &[Key::Field("slug")],
@@ -352,7 +351,7 @@ fn load_page(root: &Path, content_dir: &Path, path: &Path) -> Result<Page, Vec<D
     };
     let url = match &meta {
         Meta::Home(_) => String::new(),
-        Meta::Tree(_) => "decision-tree/".to_owned(),
+        Meta::Tree(_) => TREE_URL.to_owned(),
         Meta::Cause(_) => format!("{CAUSES_DIR}/{slug}/"),
         Meta::Plain(_) => match content_path.rsplit_once('/') {
             Some((dir, _)) => format!("{dir}/{slug}/"),
@@ -448,6 +447,16 @@ fn check_urls(content: &Content, diagnostics: &mut Vec<Diagnostic>) {
     }
 }
 
+/// `../../` for `causes/dvt/`; `./` for the home page.
+pub fn root_prefix(url: &str) -> String {
+    let depth = url.matches('/').count();
+    if depth == 0 {
+        "./".to_owned()
+    } else {
+        "../".repeat(depth)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -459,5 +468,11 @@ mod tests {
         for bad in ["", "-a", "a-", "a--b", "A", "a b", "../x", "a/b", "ä"] {
             assert!(!is_url_safe(bad), "{bad}");
         }
+    }
+    #[test]
+    fn root_prefixes() {
+        assert_eq!(root_prefix(""), "./");
+        assert_eq!(root_prefix("about/"), "../");
+        assert_eq!(root_prefix("causes/dvt/"), "../../");
     }
 }

@@ -7,7 +7,8 @@ use tera::Context;
 
 use crate::config::SiteConfig;
 use crate::content::meta::{CauseGroup, CauseMeta, Urgency};
-use crate::content::{Content, Meta, Page};
+use crate::content::{Content, Meta, Page, root_prefix};
+use crate::theme_config::{Strings, fill};
 use crate::triage::Tree;
 
 use super::Theme;
@@ -18,46 +19,29 @@ pub struct UrgencyInfo {
     pub id: &'static str,
     pub rank: u8,
     /// Short label shown beside the icon, in words that state the action: never colour alone.
-    pub label: &'static str,
+    pub label: String,
     /// The call to action heading a care card; templates complete it ("... if:").
     pub action: String,
 }
 
-pub fn urgency_info(config: &SiteConfig) -> BTreeMap<&'static str, UrgencyInfo> {
+/// The urgency levels with their words from the theme's strings file.
+pub fn urgency_info(config: &SiteConfig, strings: &Strings) -> BTreeMap<&'static str, UrgencyInfo> {
     Urgency::ALL
         .iter()
         .map(|&urgency| {
-            let (label, action) = match urgency {
-                Urgency::Emergency => {
-                    ("Emergency", format!("Call {} now", config.emergency_number))
-                }
-                Urgency::Urgent => ("Same day", "Get medical help today".to_owned()),
-                Urgency::Routine => ("See a doctor", "See a doctor".to_owned()),
-                Urgency::SelfCare => (
-                    "Self-care",
-                    "You can usually look after this yourself".to_owned(),
-                ),
-            };
+            let words = strings.urgency(urgency);
             let info = UrgencyInfo {
                 id: urgency.as_str(),
                 rank: urgency as u8,
-                label,
-                action,
+                label: words.label.clone(),
+                action: fill(
+                    &words.action,
+                    &[("emergency_number", &config.emergency_number)],
+                ),
             };
             (urgency.as_str(), info)
         })
         .collect()
-}
-
-pub fn group_label(group: CauseGroup) -> &'static str {
-    match group {
-        CauseGroup::Injury => "After a fall, accident or twist",
-        CauseGroup::Overuse => "After sport or exercise",
-        CauseGroup::Swelling => "A lump or swelling",
-        CauseGroup::BloodVessels => "Blood vessels",
-        CauseGroup::Nerves => "Nerves",
-        CauseGroup::Children => "In children",
-    }
 }
 
 /// A page as templates see it in lists (`pages`, `causes`, `nav`).
@@ -96,7 +80,7 @@ pub fn cause_badge(cause_id: &str, meta: &CauseMeta, tree: Option<&Tree>) -> Urg
 #[derive(Serialize)]
 struct Group<'a> {
     id: CauseGroup,
-    label: &'static str,
+    label: &'a str,
     causes: Vec<CauseSummary<'a>>,
 }
 
@@ -107,6 +91,7 @@ pub fn set_global_context(
     config: &SiteConfig,
     content: &Content,
     tree: Option<&Tree>,
+    strings: &Strings,
     extra: Vec<(&'static str, tera::Value)>,
 ) {
     let mut nav: Vec<(u32, PageSummary)> = content
@@ -165,6 +150,7 @@ pub fn set_global_context(
     let global = theme.tera.global_context();
     global.insert("site", config);
     global.insert("base_path", config.base_path());
+    global.insert("tree_url", crate::content::TREE_URL);
     global.insert("nav", &nav);
     global.insert("pages", &pages);
     global.insert("causes", &causes);
@@ -173,7 +159,7 @@ pub fn set_global_context(
         .into_iter()
         .map(|(id, causes)| Group {
             id,
-            label: group_label(id),
+            label: strings.group(id),
             causes,
         })
         .collect();
@@ -183,8 +169,12 @@ pub fn set_global_context(
         global.insert("tree_sources", &tree_meta.sources);
         global.insert("tree_reviewed_by", &tree_meta.reviewed_by);
     }
-    global.insert("urgency", &urgency_info(config));
-    global.insert("symptom_index", &super::symptom_index(content));
+    global.insert("urgency", &urgency_info(config, strings));
+    global.insert("strings", strings);
+    global.insert(
+        "symptom_index",
+        &super::symptom_index(content, &strings.symptoms.sort_skips),
+    );
     global.insert("assets", &theme.assets);
     global.insert(
         "generator",
@@ -192,16 +182,6 @@ pub fn set_global_context(
     );
     for (key, value) in extra {
         global.insert_value(key, value);
-    }
-}
-
-/// `../../` for `causes/dvt/`; `./` for the home page.
-pub fn root_prefix(url: &str) -> String {
-    let depth = url.matches('/').count();
-    if depth == 0 {
-        "./".to_owned()
-    } else {
-        "../".repeat(depth)
     }
 }
 
@@ -220,7 +200,7 @@ struct RelatedCause<'a> {
 enum MetaView<'a> {
     Plain(&'a crate::content::meta::PlainMeta),
     Cause(&'a crate::content::meta::CauseMeta),
-    Tree(&'a crate::triage::model::TreeMeta),
+    Tree(&'a crate::content::tree_meta::TreeMeta),
 }
 
 /// The `page` variable of a content page: its front matter plus what the pipeline computed.
@@ -233,7 +213,7 @@ struct PageView<'a> {
     url: &'a str,
     source: &'a str,
     content: &'a str,
-    toc: &'a [crate::markdown::Heading],
+    toc: &'a [crate::content::rendered::Heading],
     #[serde(skip_serializing_if = "Option::is_none")]
     related_causes: Option<Vec<RelatedCause<'a>>>,
 }

@@ -9,10 +9,7 @@ mod symptoms;
 mod theme;
 
 use context::page_context;
-pub use context::{
-    PageSummary, UrgencyInfo, cause_badge, group_label, root_prefix, set_global_context,
-    urgency_info,
-};
+pub use context::{PageSummary, UrgencyInfo, cause_badge, set_global_context, urgency_info};
 pub use headers::{CONTENT_SECURITY_POLICY, netlify_headers};
 pub use offline::{
     Precache, Recorder, SERVICE_WORKER_PATH, SERVICE_WORKER_TEMPLATE, WEB_MANIFEST, web_manifest,
@@ -20,13 +17,9 @@ pub use offline::{
 };
 pub use sitemap::{robots, sitemap};
 pub use symptoms::{CauseLink, Entry, Letter, symptom_index};
-pub use theme::{
-    THEME_FILE, THEMES_DIR, Theme, ThemeIds, ThemeIdsFile, check_templates, load_theme_ids,
-    template_error,
-};
+pub use theme::{Theme, check_static_collisions, check_templates, template_error};
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::sync::Mutex;
 
 use rayon::prelude::*;
@@ -35,23 +28,15 @@ use tera::Context;
 use crate::config::SiteConfig;
 use crate::content::{Content, Meta, Page};
 use crate::diagnostics::Diagnostic;
+pub use crate::job::Job;
 use crate::output::Sink;
+use crate::theme_config::Strings;
 
 /// The HTTP policy for Netlify and Cloudflare Pages, at the output root.
 pub const HEADERS_FILE: &str = "_headers";
 
 /// A file to write: path relative to the output root, and its bytes.
 pub type OutputFile = (String, Vec<u8>);
-
-/// One file to render: the template, where it goes and how to make its context (made lazily in
-/// the worker thread, so thousands of contexts never exist at once).
-pub struct Job<'a> {
-    pub output_path: String,
-    pub template: String,
-    /// Content file the page comes from, named in template errors.
-    pub source: Option<PathBuf>,
-    pub context: Box<dyn Fn() -> Context + Send + Sync + 'a>,
-}
 
 /// Renders all jobs in parallel, each straight into the sink; returns how many were written.
 pub fn render_jobs(
@@ -129,8 +114,17 @@ pub fn page_jobs<'a>(
         .collect()
 }
 
+/// `page` on the 404 page.
+#[derive(serde::Serialize)]
+struct NotFoundPage<'a> {
+    kind: &'static str,
+    title: &'a str,
+    description: &'a str,
+    url: &'static str,
+}
+
 /// The 404 page is served at any missing path, so its links are absolute under the base path.
-pub fn not_found_job(config: &SiteConfig) -> Job<'_> {
+pub fn not_found_job<'a>(config: &'a SiteConfig, strings: &'a Strings) -> Job<'a> {
     Job {
         output_path: "404.html".to_owned(),
         template: "404.html".to_owned(),
@@ -139,25 +133,14 @@ pub fn not_found_job(config: &SiteConfig) -> Job<'_> {
             let mut context = Context::new();
             context.insert("root", config.base_path());
             context.insert("canonical", &format!("{}404.html", config.base_url));
-            let mut page = serde_json::Map::new();
-            page.insert("kind".into(), "404".into());
-            page.insert("title".into(), "Page not found".into());
-            page.insert("description".into(), "This page does not exist.".into());
-            page.insert("url".into(), "404.html".into());
+            let page = NotFoundPage {
+                kind: "404",
+                title: &strings.not_found.title,
+                description: &strings.not_found.description,
+                url: "404.html",
+            };
             context.insert("page", &page);
             context
         }),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn root_prefixes() {
-        assert_eq!(root_prefix(""), "./");
-        assert_eq!(root_prefix("about/"), "../");
-        assert_eq!(root_prefix("causes/dvt/"), "../../");
     }
 }

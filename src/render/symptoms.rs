@@ -36,8 +36,8 @@ pub struct CauseLink {
 }
 
 /// Builds the index from the causes' front matter. The same text on two cause pages is one
-/// entry linking both.
-pub fn symptom_index(content: &Content) -> Vec<Letter> {
+/// entry linking both. `articles` are the language's leading words that sorting skips ("the").
+pub fn symptom_index(content: &Content, articles: &[String]) -> Vec<Letter> {
     // Sort key -> entry; the key also merges entries that differ only in case or punctuation.
     let mut entries: BTreeMap<String, Entry> = BTreeMap::new();
     for (page, meta) in content.causes() {
@@ -51,7 +51,7 @@ pub fn symptom_index(content: &Content) -> Vec<Letter> {
             .map(|text| (text, "name"))
             .chain(meta.symptoms.iter().map(|text| (text, "symptom")));
         for (text, kind) in texts {
-            let key = sort_key(text);
+            let key = sort_key(text, articles);
             if key.is_empty() {
                 continue;
             }
@@ -83,14 +83,14 @@ pub fn symptom_index(content: &Content) -> Vec<Letter> {
 
 /// Lower case, words only, without a leading article: "A soft lump" sorts under S, as readers
 /// look for the lump, not the article.
-fn sort_key(text: &str) -> String {
+fn sort_key(text: &str, articles: &[String]) -> String {
     let words: Vec<String> = text
         .split(|c: char| !c.is_alphanumeric())
         .filter(|word| !word.is_empty())
         .map(str::to_lowercase)
         .collect();
-    let skip = match words.first().map(String::as_str) {
-        Some("a" | "an" | "the") if words.len() > 1 => 1,
+    let skip = match words.first() {
+        Some(first) if words.len() > 1 && articles.contains(first) => 1,
         _ => 0,
     };
     words[skip..].join(" ")
@@ -126,14 +126,18 @@ mod tests {
 
     #[test]
     fn sort_keys_drop_articles_and_punctuation() {
-        assert_eq!(sort_key("A soft lump"), "soft lump");
-        assert_eq!(sort_key("The calf hurts"), "calf hurts");
+        let english = ["a", "an", "the"].map(String::from);
+        assert_eq!(sort_key("A soft lump", &english), "soft lump");
+        assert_eq!(sort_key("The calf hurts", &english), "calf hurts");
         assert_eq!(
-            sort_key("\"If the cyst bursts: pain\""),
+            sort_key("\"If the cyst bursts: pain\"", &english),
             "if the cyst bursts pain"
         );
-        assert_eq!(sort_key("A"), "a");
-        assert_eq!(sort_key("  ...  "), "");
+        assert_eq!(sort_key("A", &english), "a");
+        assert_eq!(sort_key("  ...  ", &english), "");
+        let german = ["der", "die", "das", "ein", "eine"].map(String::from);
+        assert_eq!(sort_key("Die Wade schmerzt", &german), "wade schmerzt");
+        assert_eq!(sort_key("A soft lump", &german), "a soft lump");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The theme: Tera templates (every syntax error reported at once), static files with hashed
 //! names, the ids its templates use (`theme.yaml`), and template errors as diagnostics.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -9,13 +9,12 @@ use sha2::{Digest, Sha256};
 use tera::Tera;
 use walkdir::WalkDir;
 
-use crate::content::frontmatter::Key;
 use crate::content::{Content, Meta};
 use crate::diagnostics::{Diagnostic, Location, SourceFile};
+use crate::yaml::Key;
 
 use super::{OutputFile, template_for};
-
-pub const THEMES_DIR: &str = "themes";
+use crate::theme_config::THEMES_DIR;
 
 /// A loaded theme: compiled templates and static files (CSS and JS renamed with a content hash).
 pub struct Theme {
@@ -27,79 +26,6 @@ pub struct Theme {
     pub static_files: Vec<OutputFile>,
     /// Logical path (`css/site.css`) -> hashed path (`css/site.3f9a01c2b4.css`).
     pub assets: BTreeMap<String, String>,
-}
-
-pub const THEME_FILE: &str = "theme.yaml";
-
-/// `theme.yaml`: ids that the theme's templates put on every page of a kind (`#symptoms` on a
-/// cause page). Markdown headings never take them, and links to them are valid.
-#[derive(Debug, Default, Clone, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ThemeIdsFile {
-    #[serde(default)]
-    ids: ThemeIdLists,
-}
-
-#[derive(Debug, Default, Clone, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ThemeIdLists {
-    #[serde(default)]
-    all: Vec<String>,
-    #[serde(default)]
-    home: Vec<String>,
-    #[serde(default)]
-    page: Vec<String>,
-    #[serde(default)]
-    cause: Vec<String>,
-    #[serde(default)]
-    decision_tree: Vec<String>,
-}
-
-/// The theme's ids per kind of page, each set including the ids on every page.
-#[derive(Debug, Default, Clone)]
-pub struct ThemeIds {
-    home: std::collections::HashSet<String>,
-    page: std::collections::HashSet<String>,
-    cause: std::collections::HashSet<String>,
-    decision_tree: std::collections::HashSet<String>,
-}
-
-impl ThemeIds {
-    fn from_lists(lists: ThemeIdLists) -> Self {
-        let with_all = |own: Vec<String>| lists.all.iter().cloned().chain(own).collect();
-        ThemeIds {
-            home: with_all(lists.home),
-            page: with_all(lists.page),
-            cause: with_all(lists.cause),
-            decision_tree: with_all(lists.decision_tree),
-        }
-    }
-
-    pub fn for_page(&self, meta: &Meta) -> &std::collections::HashSet<String> {
-        match meta {
-            Meta::Home(_) => &self.home,
-            Meta::Plain(_) => &self.page,
-            Meta::Cause(_) => &self.cause,
-            Meta::Tree(_) => &self.decision_tree,
-        }
-    }
-}
-
-/// Read apart from the templates, so that a template error does not also turn every link to a
-/// theme id into a broken-anchor error.
-pub fn load_theme_ids(root: &Path, theme: &str, diagnostics: &mut Vec<Diagnostic>) -> ThemeIds {
-    let path = root.join(THEMES_DIR).join(theme).join(THEME_FILE);
-    let Ok(text) = std::fs::read_to_string(&path) else {
-        return ThemeIds::default();
-    };
-    let file = SourceFile::new(shown(root, &path), text);
-    match crate::content::frontmatter::parse::<ThemeIdsFile>(&file, 0..file.text.len()) {
-        Ok(parsed) => ThemeIds::from_lists(parsed.ids),
-        Err(diagnostic) => {
-            diagnostics.push(diagnostic);
-            ThemeIds::default()
-        }
-    }
 }
 
 impl Theme {
@@ -185,7 +111,7 @@ impl Theme {
     }
 }
 
-fn shown(root: &Path, path: &Path) -> PathBuf {
+pub(crate) fn shown(root: &Path, path: &Path) -> PathBuf {
     path.strip_prefix(root).unwrap_or(path).to_path_buf()
 }
 
@@ -371,5 +297,75 @@ pub fn check_templates(theme: &Theme, content: &Content, diagnostics: &mut Vec<D
                 },
             ),
         );
+    }
+}
+
+/// E066: a file in the theme's `static/` at a path the build also writes (`404.html`,
+/// `sitemap.xml`, a page's `index.html` …). Found here, located at the static file, rather
+/// than as a failed write while rendering.
+pub fn check_static_collisions(
+    theme: &Theme,
+    theme_name: &str,
+    content: &Content,
+    tree: Option<&crate::triage::Tree>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    if theme.static_files.is_empty() {
+        return;
+    }
+    let mut generated: HashMap<String, String> = content
+        .pages
+        .iter()
+        .map(|page| {
+            (
+                format!("{}index.html", page.url),
+                format!("the page of {}", page.file.path.display()),
+            )
+        })
+        .collect();
+    for (path, what) in [
+        ("404.html", "the not-found page"),
+        ("sitemap.xml", "the sitemap"),
+        ("robots.txt", "robots.txt"),
+    ] {
+        generated.insert(path.to_owned(), what.to_owned());
+    }
+    if let Some(tree) = tree {
+        let tree_prefix = crate::triage::TREE_URL;
+        if theme
+            .static_files
+            .iter()
+            .any(|(path, _)| path.starts_with(tree_prefix))
+        {
+            for url in tree.page_urls() {
+                generated.insert(
+                    format!("{url}index.html"),
+                    "a decision-tree page".to_owned(),
+                );
+            }
+            for (path, _) in tree.files() {
+                generated.insert(path, "a decision-tree file".to_owned());
+            }
+        }
+    }
+    for (path, _) in &theme.static_files {
+        if let Some(what) = generated.get(path) {
+            let source = std::path::Path::new(crate::theme_config::THEMES_DIR)
+                .join(theme_name)
+                .join("static")
+                .join(path);
+            diagnostics.push(
+                Diagnostic::error(
+                    "E066",
+                    format!(
+                        "static file {path} would overwrite {what}, which the build writes there"
+                    ),
+                )
+                .at(crate::diagnostics::Location::file(&source))
+                .with_help(
+                    "rename or remove the static file; kneeguide generates this file itself",
+                ),
+            );
+        }
     }
 }

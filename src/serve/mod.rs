@@ -20,6 +20,7 @@
 
 pub mod http;
 pub mod reload;
+pub mod response;
 pub mod state;
 pub mod watch;
 
@@ -260,10 +261,9 @@ impl Log {
 
 /// Loads and renders the whole site into memory, exactly as `build` does.
 pub fn build_in_memory(options: &BuildOptions) -> Result<(Files, usize, Diagnostics), Diagnostics> {
-    let site = crate::load(options)?;
     let sink = MemorySink::default();
-    let pages = crate::render(&site, &sink)?;
-    Ok((sink.into_files(), pages, site.warnings))
+    let built = crate::build_into(options, &sink)?;
+    Ok((sink.into_files(), built.pages, built.warnings))
 }
 
 type BuildResult = Result<(Files, usize, Diagnostics), Diagnostics>;

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::net::TcpStream;
 use std::time::Duration;
 
-use super::http::{PREFIX, Response, content_type};
+use super::response::{PREFIX, Response, content_type};
 use super::state::{Message, Published, State, Wait};
 
 pub const RELOAD_JS: &str = include_str!("assets/reload.js");

@@ -13,8 +13,7 @@ use notify::{EventKind, RecursiveMode, Watcher as _};
 
 use crate::config::CONFIG_FILE;
 use crate::content::CONTENT_DIR;
-
-pub const THEMES_DIR: &str = "themes";
+use crate::theme_config::THEMES_DIR;
 
 /// A batch never waits longer than this for the files to go quiet.
 const MAX_WAIT: Duration = Duration::from_millis(500);

@@ -27,10 +27,10 @@ use serde::Deserialize;
 use super::Tree;
 use super::graph::{Edge, Node};
 use super::positions::Positions;
-use crate::content::frontmatter::{self, Key};
 use crate::content::meta::Urgency;
 use crate::content::{Content, Page, is_url_safe};
 use crate::diagnostics::{Diagnostic, Location, SourceFile, nearest};
+use crate::yaml::{self, Key};
 
 /// The cases file of a tree file: `decision-tree.md` -> `decision-tree.cases.yaml`.
 pub fn cases_path(tree_file: &Path) -> std::path::PathBuf {
@@ -195,7 +195,7 @@ fn load(root: &Path, tree_page: &Page, found: &mut Vec<Diagnostic>) -> Option<Lo
     };
     let file = SourceFile::new(shown, text);
     let range = 0..file.text.len();
-    match frontmatter::parse::<CasesFile>(&file, range.clone()) {
+    match yaml::parse::<CasesFile>(&file, range.clone()) {
         Ok(parsed) => Some(Loaded {
             positions: Positions::new(&file, range),
             file,

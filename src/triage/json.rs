@@ -6,8 +6,8 @@ use serde_json::{Value, json};
 use super::{START_URL, TREE_URL, Tree};
 
 pub fn tree_json(tree: &Tree) -> Vec<u8> {
-    let outcomes: Vec<Value> = (0..tree.outcomes.len())
-        .map(|i| super::pages::outcome_value(tree, i, None))
+    let outcomes: Vec<_> = (0..tree.outcomes.len())
+        .map(|i| super::pages::outcome_view(tree, i, None))
         .collect();
     let paths: Vec<Value> = tree
         .paths()

@@ -2,7 +2,6 @@
 //! rendered as one static page per step.
 //!
 //! ```text
-//! model.rs     the front matter as authors write it
 //! positions.rs where each value of the front matter starts, indexed once
 //! validate.rs  every check (E002-E013, E016, E040, W002, W003), all reported in one run
 //! cases.rs     safety cases: readers' answers walked through the tree (E041-E046, W010-W012)
@@ -19,7 +18,7 @@
 pub mod cases;
 pub mod graph;
 mod json;
-pub mod model;
+
 mod pages;
 pub mod positions;
 mod validate;
@@ -31,13 +30,13 @@ use serde::Serialize;
 use crate::config::SiteConfig;
 use crate::content::Content;
 use crate::content::meta::{Audience, Date, Urgency};
+use crate::content::tree_meta::{self, Phase};
 use crate::diagnostics::Diagnostic;
-use crate::render::Job;
+use crate::job::Job;
+use crate::theme_config::Strings;
 use graph::{Node, Step};
-use model::Phase;
 
-/// Root-relative URL of the start page.
-pub const TREE_URL: &str = "decision-tree/";
+pub use crate::content::TREE_URL;
 /// Root-relative URL of the first question.
 pub const START_URL: &str = "decision-tree/start/";
 /// Answer ids that would clash with the tree's own URLs.
@@ -64,7 +63,7 @@ pub struct Tree {
 }
 
 /// A checked question, as templates and `tree.json` see it (authors write a
-/// [`model::QuestionMeta`]).
+/// [`tree_meta::QuestionMeta`]).
 #[derive(Debug, Clone, Serialize)]
 pub struct Question {
     pub id: String,
@@ -103,7 +102,7 @@ pub struct Outcome {
     #[serde(skip)]
     pub see_also_explicit: bool,
     /// When to get help sooner than the outcome says, placeholders filled.
-    pub safety_net: model::SafetyNet,
+    pub safety_net: tree_meta::SafetyNet,
     /// Guide pages to read next.
     pub pages: Vec<PageLink>,
 }
@@ -211,8 +210,8 @@ pub fn compile_with_cases(
 
 impl Tree {
     /// One job per question page and outcome page (the start page is a content page).
-    pub fn jobs<'a>(&'a self, config: &'a SiteConfig, _content: &'a Content) -> Vec<Job<'a>> {
-        pages::jobs(self, config)
+    pub fn jobs<'a>(&'a self, config: &'a SiteConfig, strings: &'a Strings) -> Vec<Job<'a>> {
+        pages::jobs(self, config, strings)
     }
 
     /// Files that are not pages: `decision-tree/tree.json`, `decision-tree/paths.txt`.

@@ -2,13 +2,16 @@
 //! per outcome, and what other pages learn from the tree (`tree` global, cause-page data).
 
 use serde::Serialize;
-use serde_json::{Value, json};
 use tera::Context;
 
 use super::graph::{Node, Step};
-use super::{START_URL, TREE_URL, Tree};
+use super::{CauseRef, PageLink, START_URL, TREE_URL, Tree};
 use crate::config::SiteConfig;
-use crate::render::{Job, root_prefix};
+use crate::content::meta::{Date, Urgency};
+use crate::content::root_prefix;
+use crate::content::tree_meta::{Phase, SafetyNet};
+use crate::job::Job;
+use crate::theme_config::{Strings, fill};
 
 const QUESTION_TEMPLATE: &str = "decision-tree/question.html";
 const OUTCOME_TEMPLATE: &str = "decision-tree/outcome.html";
@@ -49,176 +52,241 @@ fn back_url(tree: &Tree, step: &Step) -> String {
     }
 }
 
-fn page_value(
-    tree: &Tree,
-    kind: &str,
-    id: &str,
-    url: &str,
+/// `page` on a tree page: what `base.html` needs of any page.
+#[derive(Serialize)]
+struct PageView<'a> {
+    kind: &'static str,
+    id: &'a str,
+    url: &'a str,
     title: String,
     description: String,
-) -> Value {
-    json!({
-        "kind": kind,
-        "id": id,
-        "url": url,
-        "title": title,
-        "description": description,
-        "last_reviewed": tree.last_reviewed,
-        "next_review": tree.next_review,
-    })
+    last_reviewed: Date,
+    next_review: Date,
 }
 
-/// The outcome as templates (and `tree.json`) see it; `via` is the path of a path page (`None` on the canonical
-/// page). An outcome without causes offers `see_also` instead: its own, or on a path page the
-/// causes of the other answers of the question that led there.
-pub(super) fn outcome_value(tree: &Tree, outcome: usize, via: Option<&Step>) -> Value {
+impl<'a> PageView<'a> {
+    fn new(
+        tree: &Tree,
+        kind: &'static str,
+        id: &'a str,
+        url: &'a str,
+        title: String,
+        description: String,
+    ) -> Self {
+        PageView {
+            kind,
+            id,
+            url,
+            title,
+            description,
+            last_reviewed: tree.last_reviewed,
+            next_review: tree.next_review,
+        }
+    }
+}
+
+/// The outcome as templates (and `tree.json`) see it.
+#[derive(Serialize)]
+pub(super) struct OutcomeView<'a> {
+    id: &'a str,
+    urgency: Urgency,
+    heading: &'a str,
+    body: &'a str,
+    note: Option<&'a str>,
+    causes: &'a [CauseRef],
+    see_also: Vec<&'a CauseRef>,
+    safety_net: &'a SafetyNet,
+    pages: &'a [PageLink],
+    url: String,
+}
+
+/// `via` is the path of a path page (`None` on the canonical page). An outcome without causes
+/// offers `see_also` instead: its own, or on a path page the causes of the other answers of the
+/// question that led there.
+pub(super) fn outcome_view<'a>(
+    tree: &'a Tree,
+    outcome: usize,
+    via: Option<&Step>,
+) -> OutcomeView<'a> {
     let o = &tree.outcomes[outcome];
-    let see_also = tree.see_also_shown(outcome, via.map(|step| step.answers.as_slice()));
-    json!({
-        "id": o.id,
-        "urgency": o.urgency,
-        "heading": o.heading,
-        "body": o.body,
-        "note": o.note,
-        "causes": o.causes,
-        "see_also": see_also,
-        "safety_net": o.safety_net,
-        "pages": o.pages,
-        "url": tree.outcome_url(outcome),
-    })
+    OutcomeView {
+        id: &o.id,
+        urgency: o.urgency,
+        heading: &o.heading,
+        body: &o.body,
+        note: o.note.as_deref(),
+        causes: &o.causes,
+        see_also: tree.see_also_shown(outcome, via.map(|step| step.answers.as_slice())),
+        safety_net: &o.safety_net,
+        pages: &o.pages,
+        url: tree.outcome_url(outcome),
+    }
 }
 
-fn context(
-    config: &SiteConfig,
-    url: &str,
-    canonical_url: &str,
-    values: Vec<(&'static str, Value)>,
-) -> Context {
-    let mut context = Context::new();
+/// One answer of a question page, linking to the step it leads to.
+#[derive(Serialize)]
+struct AnswerView<'a> {
+    id: &'a str,
+    label: &'a str,
+    url: String,
+    unsure: bool,
+    none: bool,
+}
+
+/// `step` on a question page.
+#[derive(Serialize)]
+struct QuestionView<'a> {
+    id: &'a str,
+    number: usize,
+    phase: Phase,
+    heading: &'a str,
+    items: &'a [String],
+    hint: Option<&'a str>,
+    answers: Vec<AnswerView<'a>>,
+}
+
+/// The context of a question page.
+#[derive(Serialize)]
+struct QuestionPage<'a> {
+    page: PageView<'a>,
+    step: QuestionView<'a>,
+    back_url: String,
+    path: String,
+    answers: Vec<SummaryRow<'a>>,
+}
+
+/// The context of an outcome page: on a path (with the way back and the answers given) or its
+/// canonical page (`back_url` and `path` none, no answers).
+#[derive(Serialize)]
+struct OutcomePage<'a> {
+    page: PageView<'a>,
+    outcome: OutcomeView<'a>,
+    back_url: Option<String>,
+    path: Option<String>,
+    answers: Vec<SummaryRow<'a>>,
+}
+
+/// A view as a Tera context, with `root` and `canonical` for the page at `url`.
+fn context(config: &SiteConfig, url: &str, canonical_url: &str, view: &impl Serialize) -> Context {
+    let mut context = Context::from_serialize(view).unwrap_or_default();
     context.insert("root", &root_prefix(url));
     context.insert(
         "canonical",
         &format!("{}{}", config.base_url, canonical_url),
     );
-    for (key, value) in values {
-        context.insert(key, &value);
-    }
     context
 }
 
-fn step_context(tree: &Tree, config: &SiteConfig, step: &Step) -> Context {
+fn step_context(tree: &Tree, config: &SiteConfig, strings: &Strings, step: &Step) -> Context {
     let url = tree.step_url(&step.answers);
-    let back = back_url(tree, step);
+    let back_url = back_url(tree, step);
     let path = tree.path_text(&step.answers);
-    let rows = serde_json::to_value(summary(tree, step)).unwrap_or_default();
+    let answers = summary(tree, step);
     match step.node {
         Node::Question(q) => {
             let question = &tree.questions[q];
             let number = step.answers.len() + 1;
-            let answers: Vec<Value> = question
+            let answer_views = question
                 .answers
                 .iter()
-                .map(|answer| {
+                .enumerate()
+                .map(|(a, answer)| {
                     let mut next = step.answers.clone();
-                    next.push((
-                        q,
-                        question
-                            .answers
-                            .iter()
-                            .position(|a| a.id == answer.id)
-                            .unwrap_or(0),
-                    ));
-                    json!({
-                        "id": answer.id,
-                        "label": answer.label,
-                        "url": tree.step_url(&next),
-                        "unsure": answer.unsure,
-                        "none": answer.none,
-                    })
+                    next.push((q, a));
+                    AnswerView {
+                        id: &answer.id,
+                        label: &answer.label,
+                        url: tree.step_url(&next),
+                        unsure: answer.unsure,
+                        none: answer.none,
+                    }
                 })
                 .collect();
-            let page = page_value(
+            let number_text = number.to_string();
+            let page = PageView::new(
                 tree,
                 "decision-tree-question",
                 &question.id,
                 &url,
-                format!("Question {number}: {}", question.heading),
-                format!(
-                    "Question {number} of “{}”: {}",
-                    tree.title, question.heading
+                fill(
+                    &strings.tree.question_title,
+                    &[("number", &number_text), ("heading", &question.heading)],
+                ),
+                fill(
+                    &strings.tree.question_description,
+                    &[
+                        ("number", &number_text),
+                        ("title", &tree.title),
+                        ("heading", &question.heading),
+                    ],
                 ),
             );
-            let step_value = json!({
-                "id": question.id,
-                "number": number,
-                "phase": question.phase,
-                "heading": question.heading,
-                "items": question.items,
-                "hint": question.hint,
-                "answers": answers,
-            });
-            context(
-                config,
-                &url,
-                &url,
-                vec![
-                    ("page", page),
-                    ("step", step_value),
-                    ("back_url", back.into()),
-                    ("path", path.into()),
-                    ("answers", rows),
-                ],
-            )
+            let view = QuestionPage {
+                page,
+                step: QuestionView {
+                    id: &question.id,
+                    number,
+                    phase: question.phase,
+                    heading: &question.heading,
+                    items: &question.items,
+                    hint: question.hint.as_deref(),
+                    answers: answer_views,
+                },
+                back_url,
+                path,
+                answers,
+            };
+            context(config, &url, &url, &view)
         }
         Node::Outcome(o) => {
-            let page = outcome_page_value(tree, o, &url);
-            context(
-                config,
-                &url,
-                &tree.outcome_url(o),
-                vec![
-                    ("page", page),
-                    ("outcome", outcome_value(tree, o, Some(step))),
-                    ("back_url", back.into()),
-                    ("path", path.into()),
-                    ("answers", rows),
-                ],
-            )
+            let view = OutcomePage {
+                page: outcome_page_view(tree, strings, o, &url),
+                outcome: outcome_view(tree, o, Some(step)),
+                back_url: Some(back_url),
+                path: Some(path),
+                answers,
+            };
+            context(config, &url, &tree.outcome_url(o), &view)
         }
     }
 }
 
 /// The `page` of an outcome, on a path page or its canonical page.
-fn outcome_page_value(tree: &Tree, outcome: usize, url: &str) -> Value {
+fn outcome_page_view<'a>(
+    tree: &'a Tree,
+    strings: &Strings,
+    outcome: usize,
+    url: &'a str,
+) -> PageView<'a> {
     let o = &tree.outcomes[outcome];
-    page_value(
+    PageView::new(
         tree,
         "decision-tree-outcome",
         &o.id,
         url,
-        format!("Result: {}", o.heading),
+        fill(&strings.tree.result_title, &[("heading", &o.heading)]),
         o.body.clone(),
     )
 }
 
-fn canonical_context(tree: &Tree, config: &SiteConfig, outcome: usize) -> Context {
+fn canonical_context(
+    tree: &Tree,
+    config: &SiteConfig,
+    strings: &Strings,
+    outcome: usize,
+) -> Context {
     let url = tree.outcome_url(outcome);
-    let page = outcome_page_value(tree, outcome, &url);
-    context(
-        config,
-        &url,
-        &url,
-        vec![
-            ("page", page),
-            ("outcome", outcome_value(tree, outcome, None)),
-            ("back_url", Value::Null),
-            ("path", Value::Null),
-            ("answers", Value::Array(Vec::new())),
-        ],
-    )
+    let view = OutcomePage {
+        page: outcome_page_view(tree, strings, outcome, &url),
+        outcome: outcome_view(tree, outcome, None),
+        back_url: None,
+        path: None,
+        answers: Vec::new(),
+    };
+    context(config, &url, &url, &view)
 }
 
-pub fn jobs<'a>(tree: &'a Tree, config: &'a SiteConfig) -> Vec<Job<'a>> {
+pub fn jobs<'a>(tree: &'a Tree, config: &'a SiteConfig, strings: &'a Strings) -> Vec<Job<'a>> {
     let mut jobs: Vec<Job<'a>> = tree
         .steps
         .iter()
@@ -230,7 +298,7 @@ pub fn jobs<'a>(tree: &'a Tree, config: &'a SiteConfig) -> Vec<Job<'a>> {
             }
             .to_owned(),
             source: None,
-            context: Box::new(move || step_context(tree, config, step)),
+            context: Box::new(move || step_context(tree, config, strings, step)),
         })
         .collect();
     for outcome in tree.reached_outcomes() {
@@ -238,7 +306,7 @@ pub fn jobs<'a>(tree: &'a Tree, config: &'a SiteConfig) -> Vec<Job<'a>> {
             output_path: format!("{}index.html", tree.outcome_url(outcome)),
             template: OUTCOME_TEMPLATE.to_owned(),
             source: None,
-            context: Box::new(move || canonical_context(tree, config, outcome)),
+            context: Box::new(move || canonical_context(tree, config, strings, outcome)),
         });
     }
     jobs
@@ -260,34 +328,67 @@ pub fn page_urls(tree: &Tree) -> Vec<String> {
 /// a large tree would otherwise list every path, each with every answer).
 pub const LISTED_PATHS: usize = 8;
 
+/// One answer on a path, as the cause page lists it.
+#[derive(Serialize)]
+struct PathStep<'a> {
+    question: &'a str,
+    answer: &'a str,
+}
+
 /// One path to a cause's outcome, as the cause page lists it.
-fn reached_by_value(tree: &Tree, step: &Step, o: usize) -> Value {
+#[derive(Serialize)]
+struct ReachedBy<'a> {
+    heading: &'a str,
+    urgency: Urgency,
+    url: String,
+    answers: Vec<&'a str>,
+    outcome: &'a str,
+    outcome_url: String,
+    path: String,
+    steps: Vec<PathStep<'a>>,
+}
+
+fn reached_by<'a>(tree: &'a Tree, step: &Step, o: usize) -> ReachedBy<'a> {
     let outcome = &tree.outcomes[o];
-    let steps: Vec<Value> = step
+    let steps: Vec<PathStep> = step
         .answers
         .iter()
-        .map(|&(q, a)| {
-            json!({
-                "question": tree.questions[q].heading,
-                "answer": tree.questions[q].answers[a].label,
-            })
+        .map(|&(q, a)| PathStep {
+            question: &tree.questions[q].heading,
+            answer: &tree.questions[q].answers[a].label,
         })
         .collect();
-    let answers: Vec<&str> = step
-        .answers
-        .iter()
-        .map(|&(q, a)| tree.questions[q].answers[a].label.as_str())
-        .collect();
-    json!({
-        "heading": outcome.heading,
-        "urgency": outcome.urgency,
-        "url": tree.step_url(&step.answers),
-        "answers": answers,
-        "outcome": outcome.id,
-        "outcome_url": tree.outcome_url(o),
-        "path": tree.path_text(&step.answers),
-        "steps": steps,
-    })
+    ReachedBy {
+        heading: &outcome.heading,
+        urgency: outcome.urgency,
+        url: tree.step_url(&step.answers),
+        answers: steps.iter().map(|step| step.answer).collect(),
+        outcome: &outcome.id,
+        outcome_url: tree.outcome_url(o),
+        path: tree.path_text(&step.answers),
+        steps,
+    }
+}
+
+/// The listed paths to one outcome that names the cause.
+#[derive(Serialize)]
+struct ReachedByOutcome<'a> {
+    outcome: &'a str,
+    heading: &'a str,
+    urgency: Urgency,
+    outcome_url: String,
+    path_count: usize,
+    more_paths: usize,
+    paths: Vec<&'a ReachedBy<'a>>,
+}
+
+/// What a cause page learns from the tree (see [`cause_extra`]).
+#[derive(Serialize)]
+struct CauseExtra<'a> {
+    reached_by: Vec<&'a ReachedBy<'a>>,
+    reached_by_outcome: Vec<ReachedByOutcome<'a>>,
+    reached_by_total: usize,
+    reached_by_more: usize,
 }
 
 /// What a cause page learns from the tree: `reached_by` (paths in path order) and
@@ -322,56 +423,75 @@ pub fn cause_extra(tree: &Tree, cause_id: &str) -> Option<tera::Value> {
         }
         budget = budget.saturating_sub(members.len());
     }
-    let values: Vec<Option<Value>> = reaching
+    let paths: Vec<Option<ReachedBy>> = reaching
         .iter()
         .zip(&listed)
-        .map(|(&(step, o), &shown)| shown.then(|| reached_by_value(tree, step, o)))
+        .map(|(&(step, o), &shown)| shown.then(|| reached_by(tree, step, o)))
         .collect();
-    let reached_by: Vec<&Value> = values.iter().flatten().collect();
-    let by_outcome: Vec<Value> = groups
+    let reached_by: Vec<&ReachedBy> = paths.iter().flatten().collect();
+    let by_outcome: Vec<ReachedByOutcome> = groups
         .iter()
         .filter(|(_, members)| members.iter().any(|&index| listed[index]))
         .map(|(o, members)| {
             let outcome = &tree.outcomes[*o];
-            let paths: Vec<&Value> = members
+            let listed_paths: Vec<&ReachedBy> = members
                 .iter()
-                .filter_map(|&index| values[index].as_ref())
+                .filter_map(|&index| paths[index].as_ref())
                 .collect();
-            json!({
-                "outcome": outcome.id,
-                "heading": outcome.heading,
-                "urgency": outcome.urgency,
-                "outcome_url": tree.outcome_url(*o),
-                "path_count": members.len(),
-                "more_paths": members.len() - paths.len(),
-                "paths": paths,
-            })
+            ReachedByOutcome {
+                outcome: &outcome.id,
+                heading: &outcome.heading,
+                urgency: outcome.urgency,
+                outcome_url: tree.outcome_url(*o),
+                path_count: members.len(),
+                more_paths: members.len() - listed_paths.len(),
+                paths: listed_paths,
+            }
         })
         .collect();
-    Some(tera::Value::from_serializable(&json!({
-        "reached_by": reached_by,
-        "reached_by_outcome": by_outcome,
-        "reached_by_total": reaching.len(),
-        "reached_by_more": reaching.len() - reached_by.len(),
-    })))
+    let extra = CauseExtra {
+        reached_by_total: reaching.len(),
+        reached_by_more: reaching.len() - reached_by.len(),
+        reached_by,
+        reached_by_outcome: by_outcome,
+    };
+    Some(tera::Value::from_serializable(&extra))
+}
+
+/// The `tree` global: the tree's size and where its pages and files are.
+#[derive(Serialize)]
+struct TreeGlobal<'a> {
+    title: &'a str,
+    description: &'a str,
+    url: &'static str,
+    start_url: &'static str,
+    json_url: String,
+    paths_url: String,
+    questions: usize,
+    outcomes: usize,
+    paths: usize,
+    pages: usize,
+    min_questions: usize,
+    max_questions: usize,
+    intro_html: &'a str,
 }
 
 pub fn global(tree: &Tree) -> tera::Value {
     let lengths: Vec<usize> = tree.paths().map(|(step, _)| step.answers.len()).collect();
-    let value = json!({
-        "title": tree.title,
-        "description": tree.description,
-        "url": TREE_URL,
-        "start_url": START_URL,
-        "json_url": format!("{TREE_URL}tree.json"),
-        "paths_url": format!("{TREE_URL}paths.txt"),
-        "questions": tree.questions.len(),
-        "outcomes": tree.outcomes.len(),
-        "paths": lengths.len(),
-        "pages": page_urls(tree).len(),
-        "min_questions": lengths.iter().min().copied().unwrap_or(0),
-        "max_questions": lengths.iter().max().copied().unwrap_or(0),
-        "intro_html": tree.intro_html,
-    });
+    let value = TreeGlobal {
+        title: &tree.title,
+        description: &tree.description,
+        url: TREE_URL,
+        start_url: START_URL,
+        json_url: format!("{TREE_URL}tree.json"),
+        paths_url: format!("{TREE_URL}paths.txt"),
+        questions: tree.questions.len(),
+        outcomes: tree.outcomes.len(),
+        paths: lengths.len(),
+        pages: page_urls(tree).len(),
+        min_questions: lengths.iter().min().copied().unwrap_or(0),
+        max_questions: lengths.iter().max().copied().unwrap_or(0),
+        intro_html: &tree.intro_html,
+    };
     tera::Value::from_serializable(&value)
 }

@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use saphyr::{LoadableYamlNode, MarkedYaml, YamlData};
 
-use crate::content::frontmatter::Key;
 use crate::diagnostics::{Location, SourceFile};
+use crate::yaml::Key;
 
 /// One node of the index: its position and, for collections, its children.
 #[derive(Debug)]
@@ -101,7 +101,7 @@ fn index(node: &MarkedYaml, first_line: usize) -> Node {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::content::frontmatter::{locate, split};
+    use crate::yaml::{locate, split};
 
     #[test]
     fn finds_what_the_front_matter_locator_finds() {

@@ -1,7 +1,7 @@
 //! Every check of the decision tree, each a located error, all reported in one run. `run` calls
 //! the passes in order (ids, start, questions, outcomes, cycles, reachability, page budget, paths,
 //! "not sure" answers, see-also); the safety cases follow in `cases.rs`. The passes compile the
-//! authors' `model::*Meta` into the checked `Question`, `Answer` and `Outcome` as they go.
+//! authors' `content::tree_meta::*Meta` into the checked `Question`, `Answer` and `Outcome` as they go.
 //!
 //! | code | check |
 //! |------|-------|
@@ -25,17 +25,17 @@
 use std::collections::{HashMap, HashSet};
 
 use super::graph::{self, Edge, Graph, Node, Step};
-use super::model::{Phase, SafetyNet, TreeMeta};
 use super::positions::Positions;
 use super::{
     Answer, CauseRef, Outcome, PAGE_BUDGET, PAGE_LIMIT, PageLink, Question, RESERVED_IDS, Tree,
 };
 use crate::config::SiteConfig;
-use crate::content::frontmatter::Key;
 use crate::content::meta::{Audience, Urgency};
+use crate::content::tree_meta::{Phase, SafetyNet, TreeMeta};
 use crate::content::{CAUSES_DIR, Content, Page, is_url_safe};
 use crate::diagnostics::{Diagnostic, Location, nearest};
 use crate::placeholders::{self as text, PlaceholderError};
+use crate::yaml::Key;
 
 /// Most items a question should list under its heading.
 const MAX_ITEMS: usize = 6;

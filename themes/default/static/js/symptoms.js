@@ -6,6 +6,8 @@
   if (!box || !document.querySelectorAll) return;
   var input = box.querySelector('input');
   var status = box.querySelector('[role="status"]');
+  // The words come from the theme's strings file: "{shown} of {total} shown".
+  var statusText = status.getAttribute('data-az-status') || '';
   var none = document.querySelector('[data-az-none]');
   var groups = Array.prototype.slice.call(document.querySelectorAll('.az-group'));
   var total = document.querySelectorAll('.az-list > li').length;
@@ -31,7 +33,9 @@
       shown += inGroup;
     });
     none.hidden = shown !== 0;
-    status.textContent = words.length ? shown + ' of ' + total + ' shown' : '';
+    status.textContent = words.length
+      ? statusText.replace('{shown}', shown).replace('{total}', total)
+      : '';
   }
 
   box.hidden = false;
