@@ -175,8 +175,7 @@ fn check_placeholders(
     diagnostics: &mut Vec<Diagnostic>,
 ) {
     for page in &content.pages {
-        let (_, errors) =
-            crate::placeholders::fill_known(page.body(), config, crate::placeholders::plain);
+        let (_, errors) = crate::placeholders::fill_known(page.body(), config);
         for error in errors {
             diagnostics.push(
                 Diagnostic::error("E003", error.message)

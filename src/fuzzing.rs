@@ -95,7 +95,7 @@ pub fn tree(tree_file: &str, causes: &[(&str, &str)], config: &SiteConfig) -> Op
         let _ = tree.files();
         let _ = tree.paths_text();
         let _ = tree.page_urls();
-        let _ = tree.jobs(config, &content);
+        let _ = tree.jobs(config);
     }
     Some(found.iter().map(ToString::to_string).collect())
 }

@@ -24,6 +24,7 @@ pub mod content;
 pub mod diagnostics;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod html;
 pub mod markdown;
 pub mod output;
 pub mod placeholders;
@@ -147,8 +148,7 @@ pub fn load(options: &BuildOptions) -> Result<Site, Diagnostics> {
         (Some(config), Some(mut theme)) if !diagnostics.has_errors() => {
             let extra = tree
                 .as_ref()
-                .and_then(triage::Tree::global)
-                .map(|value| vec![("tree", value)])
+                .map(|tree| vec![("tree", tree.global())])
                 .unwrap_or_default();
             render::set_global_context(&mut theme, &config, &content, tree.as_ref(), extra);
             Ok(Site {
@@ -240,7 +240,7 @@ fn render_pages(site: &Site, sink: &dyn Sink) -> Result<usize, Diagnostics> {
     };
     let mut jobs = render::page_jobs(&site.config, &site.content, &cause_extra);
     if let Some(tree) = tree {
-        jobs.extend(tree.jobs(&site.config, &site.content));
+        jobs.extend(tree.jobs(&site.config));
     }
     jobs.push(render::not_found_job(&site.config));
 

@@ -7,7 +7,6 @@
 //! validate.rs  every check (E002-E013, E016, E040, W002, W003), all reported in one run
 //! cases.rs     safety cases: readers' answers walked through the tree (E041-E046, W010-W012)
 //! graph.rs     loops, reachability, paths, urgency bounds (pure functions)
-//! text.rs      {emergency_number}, {urgent_number}, {urgent_help}
 //! pages.rs     one page per step of every path, canonical outcome pages, cause-page data
 //! json.rs      decision-tree/tree.json and decision-tree/paths.txt
 //! ```
@@ -211,7 +210,7 @@ pub fn compile_with_cases(
 
 impl Tree {
     /// One job per question page and outcome page (the start page is a content page).
-    pub fn jobs<'a>(&'a self, config: &'a SiteConfig, _content: &'a Content) -> Vec<Job<'a>> {
+    pub fn jobs<'a>(&'a self, config: &'a SiteConfig) -> Vec<Job<'a>> {
         pages::jobs(self, config)
     }
 
@@ -243,8 +242,8 @@ impl Tree {
     }
 
     /// Data every template sees as `tree`.
-    pub fn global(&self) -> Option<tera::Value> {
-        Some(pages::global(self))
+    pub fn global(&self) -> tera::Value {
+        pages::global(self)
     }
 
     /// Root-relative URL of a step: `decision-tree/start/` for the first question.

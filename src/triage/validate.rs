@@ -132,7 +132,7 @@ impl<'a> Checker<'a> {
 
     /// Fills the placeholders of the text at `keys`, reporting those that cannot be filled.
     fn fill(&mut self, value: &str, keys: &[Key]) -> String {
-        match text::fill(value, self.config, text::plain) {
+        match text::fill(value, self.config) {
             Ok(filled) => filled,
             Err(errors) => {
                 for PlaceholderError { message, help, .. } in errors {
