@@ -106,7 +106,7 @@ mod tests {
             let text = std::fs::read_to_string(entry.path()).unwrap();
             for (at, _) in text.match_indices('"') {
                 let code = text[at + 1..].get(..5).unwrap_or_default();
-                if is_code(code) && text[at + 1..].as_bytes().get(4) == Some(&b'"') {
+                if is_code(code) && text.as_bytes().get(at + 5) == Some(&b'"') {
                     found.insert(code[..4].to_owned());
                 }
             }
