@@ -1,7 +1,7 @@
 //! Stage 3, check: everything that can be wrong with loaded content, found in one pass over all of
 //! it: broken links and anchors, unknown related causes, review dates, sources and care cards.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use crate::content::frontmatter::Key;
 use crate::content::meta::{Date, PlainMeta, ReviewedBy, SOURCE_WITHOUT_URL, Source};
@@ -339,20 +339,22 @@ fn check_sources(
                 .with_help("name where the facts come from: title, publisher and an https:// url"),
         );
     }
-    let mut seen = HashSet::new();
+    let mut seen = HashMap::new();
     for (index, source) in sources.iter().enumerate() {
-        let at =
-            |field| page.locate(&[Key::Field("sources"), Key::Index(index), Key::Field(field)]);
-        if !seen.insert(source.id.as_str()) {
+        let at = |index, field| {
+            page.locate(&[Key::Field("sources"), Key::Index(index), Key::Field(field)])
+        };
+        if let Some(first) = seen.insert(source.id.as_str(), index) {
             diagnostics.push(
                 Diagnostic::error("E002", format!("duplicate source id `{}`", source.id))
-                    .at(at("id")),
+                    .at(at(index, "id"))
+                    .with_label(at(first, "id"), "first defined here"),
             );
         }
         match &source.url {
             None if source.id != SOURCE_WITHOUT_URL => diagnostics.push(
                 Diagnostic::error("E015", format!("source `{}` has no url", source.id))
-                    .at(at("id"))
+                    .at(at(index, "id"))
                     .with_help(format!(
                         "only the `{SOURCE_WITHOUT_URL}` source may go without an https:// url"
                     )),
@@ -362,7 +364,7 @@ fn check_sources(
                     "E015",
                     format!("source url `{url}` is not an https:// address"),
                 )
-                .at(at("url")),
+                .at(at(index, "url")),
             ),
             _ => {}
         }
@@ -424,14 +426,12 @@ fn check_cause_lists(
     for (index, id) in cause.related.iter().enumerate() {
         if let Some(first) = seen.insert(id.as_str(), index) {
             diagnostics.push(
-                Diagnostic::error(
-                    "E002",
-                    format!(
-                        "`{id}` is listed twice in related (first as item {})",
-                        first + 1
+                Diagnostic::error("E002", format!("`{id}` is listed twice in related"))
+                    .at(page.locate(&[Key::Field("related"), Key::Index(index)]))
+                    .with_label(
+                        page.locate(&[Key::Field("related"), Key::Index(first)]),
+                        "first listed here",
                     ),
-                )
-                .at(page.locate(&[Key::Field("related"), Key::Index(index)])),
             );
         }
     }

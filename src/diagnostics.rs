@@ -404,6 +404,10 @@ fn drawn_places<'a>(marks: &[Mark<'a>]) -> Vec<Element<'a>> {
                     origin = origin.line(location.line).char_column(location.column);
                 }
                 elements.push(origin.into());
+                // Nothing to underline: the label goes under the file's name.
+                if let Some(label) = mark.label {
+                    elements.push(Level::NOTE.message(label).into());
+                }
             }
         }
     }

@@ -47,7 +47,7 @@ fn check_reports_every_located_error_like_build_and_writes_nothing() {
     assert_eq!(code, 1, "{stdout}{stderr}");
     for expected in [
         "error[E001]: unknown field `descripton`",
-        "  --> content/about.md:3:1",
+        " --> content/about.md:3:1",
         "error[E021]: broken anchor",
         "  --> content/causes/clot.md:21:5",
         "error[E020]: broken link `../missing.md`",

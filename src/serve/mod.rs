@@ -87,33 +87,58 @@ pub enum StartError {
     Watch(PathBuf, String),
 }
 
-impl fmt::Display for StartError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            StartError::PortInUse(addr) => write!(
-                f,
-                "error: port {} on {} is already in use (is another `kneeguide serve` running?)\n   \
-                 = help: stop the program using it, or pick another port: `kneeguide serve --port {}` \
+impl StartError {
+    /// The problem as diagnostics, drawn like a build's.
+    pub fn diagnostics(&self) -> Vec<Diagnostic> {
+        let one = match self {
+            StartError::PortInUse(addr) => Diagnostic::error(
+                "",
+                format!(
+                    "port {} on {} is already in use (is another `kneeguide serve` running?)",
+                    addr.port(),
+                    addr.ip()
+                ),
+            )
+            .with_help(format!(
+                "stop the program using it, or pick another port: `kneeguide serve --port {}` \
                  (`--port 0` takes any free port)",
-                addr.port(),
-                addr.ip(),
                 addr.port().wrapping_add(1).max(1024)
-            ),
-            StartError::Bind(addr, error) => write!(
-                f,
-                "error: cannot listen on {addr}: {error}\n   \
-                 = help: ports below 1024 need administrator rights; try `--port {DEFAULT_PORT}`, \
-                 or check the address given to --bind"
-            ),
-            StartError::NotASite(diagnostics) => write!(f, "{diagnostics}"),
-            StartError::Watch(path, error) => {
-                write!(
-                    f,
-                    "error: cannot watch {} for changes: {error}",
-                    path.display()
+            )),
+            StartError::Bind(addr, error) => {
+                Diagnostic::error("", format!("cannot listen on {addr}: {error}")).with_help(
+                    format!(
+                        "ports below 1024 need administrator rights; try `--port {DEFAULT_PORT}`, \
+                         or check the address given to --bind"
+                    ),
                 )
             }
+            StartError::NotASite(diagnostics) => return diagnostics.iter().cloned().collect(),
+            StartError::Watch(path, error) => Diagnostic::error(
+                "",
+                format!("cannot watch {} for changes: {error}", path.display()),
+            ),
+        };
+        vec![one]
+    }
+
+    /// Drawn for stderr: in colour on a terminal.
+    pub fn render(&self, colour: bool) -> String {
+        match self {
+            // A folder that is not a site is reported like a failed build, count included.
+            StartError::NotASite(diagnostics) => diagnostics.render(colour),
+            _ => self
+                .diagnostics()
+                .iter()
+                .map(|d| d.render(colour))
+                .collect::<Vec<_>>()
+                .join("\n"),
         }
+    }
+}
+
+impl fmt::Display for StartError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.render(false))
     }
 }
 

@@ -291,12 +291,11 @@ fn check_ids<'m>(c: &mut Checker<'m>) -> Ids<'m> {
         match ids.get(id) {
             Some((_, first)) => {
                 duplicates.insert(node);
-                let first = format!("{}:{}:{}", first.file.display(), first.line, first.column);
-                c.error(
-                    "E002",
-                    format!("duplicate id `{id}` (first defined at {first})"),
-                    at,
-                    Some("ids must be unique across questions and outcomes".to_owned()),
+                c.found.push(
+                    Diagnostic::error("E002", format!("duplicate id `{id}`"))
+                        .at(at)
+                        .with_label(first.clone(), "first defined here")
+                        .with_help("ids must be unique across questions and outcomes"),
                 );
             }
             None => {
