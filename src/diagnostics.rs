@@ -1,13 +1,19 @@
-//! One diagnostic type for every problem a build can find, printed like a compiler error:
+//! One diagnostic type for every problem a build can find, drawn like a compiler error by
+//! annotate-snippets (the crate rustc and cargo use):
 //!
 //! ```text
 //! error[E001]: unknown field `urgncy`
-//!   --> content/causes/dvt.md:5:1
-//!    |
-//!  5 | urgncy: urgent
-//!    | ^^^^^^
-//!    = help: did you mean `min_urgency`?
+//!  --> content/causes/dvt.md:5:1
+//!   |
+//! 5 | urgncy: urgent
+//!   | ^^^^^^
+//!   |
+//!   = help: did you mean `min_urgency`?
 //! ```
+//!
+//! Every location carries a byte span of the source it quotes; a diagnostic may add secondary
+//! places with labels (`first defined here`). `Display` is plain text; [`Diagnostic::render`]
+//! with `colour` is for a terminal (see [`colour_on_stderr`]).
 
 use std::fmt;
 use std::io::IsTerminal;
@@ -76,7 +82,7 @@ impl SourceFile {
     }
 
     /// A location that quotes its line from this file: it shares the file, it copies nothing.
-    /// Its span is the token that starts at the column (see [`token_len`]).
+    /// Its span is the token that starts at the column: a word or a whole Markdown link.
     pub fn location(self: &Arc<Self>, line: usize, column: usize) -> Location {
         let span = self.line_range(line).map(|range| {
             let text = &self.text[range.clone()];
