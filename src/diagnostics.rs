@@ -337,8 +337,14 @@ impl Diagnostic {
 /// Whether diagnostics written to stderr should be in colour: only on a terminal, and never
 /// when `NO_COLOR` is set to anything but the empty string (<https://no-color.org>).
 pub fn colour_on_stderr() -> bool {
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty());
-    !no_color && std::io::stderr().is_terminal()
+    colour_wanted(
+        std::env::var_os("NO_COLOR").as_deref(),
+        std::io::stderr().is_terminal(),
+    )
+}
+
+fn colour_wanted(no_color: Option<&std::ffi::OsStr>, terminal: bool) -> bool {
+    terminal && no_color.is_none_or(|value| value.is_empty())
 }
 
 /// A quoted text (an excerpt, a file name) is not the file itself, so the renderer's
@@ -541,13 +547,20 @@ impl KindLimit {
 }
 
 /// Length in bytes of the token at the start of `text`: a whole Markdown link
-/// `[text](target)` or a word, at least one character (none at the end of a line).
+/// `[text](target)`, a whole HTML tag `<script src=x>`, or a word; at least one character (none
+/// at the end of a line).
 fn token_len(text: &str) -> usize {
     if text.starts_with('[')
         && let Some(close) = text.find("](")
         && let Some(end) = text[close..].find(')')
     {
         return close + end + 1;
+    }
+    if let Some(tag) = text.strip_prefix('<')
+        && tag.starts_with(|c: char| c.is_ascii_alphabetic() || c == '/')
+        && let Some(end) = tag.find('>')
+    {
+        return end + 2;
     }
     let word: usize = text
         .chars()
@@ -780,6 +793,15 @@ mod tests {
     }
 
     #[test]
+    fn colour_on_a_terminal_unless_no_color() {
+        use std::ffi::OsStr;
+        assert!(colour_wanted(None, true));
+        assert!(colour_wanted(Some(OsStr::new("")), true));
+        assert!(!colour_wanted(Some(OsStr::new("1")), true));
+        assert!(!colour_wanted(None, false));
+    }
+
+    #[test]
     fn colour_only_when_asked() {
         let file = SourceFile::new("c.md".into(), "x: y\n".into());
         let diagnostic = Diagnostic::error("E001", "x").at(file.location(1, 1));
@@ -808,6 +830,9 @@ mod tests {
         assert_eq!(token_len("[a](b.md#c) now"), "[a](b.md#c)".len());
         assert_eq!(token_len("[a] only"), 1);
         assert_eq!(token_len("urgncy: x"), 6);
+        assert_eq!(token_len("<script>alert(1)</script>"), "<script>".len());
+        assert_eq!(token_len("</b> x"), "</b>".len());
+        assert_eq!(token_len("< 3 >"), 1);
         assert_eq!(token_len("é x"), 2);
         assert_eq!(token_len(""), 0);
     }

@@ -568,6 +568,7 @@ fn unsafe_markdown_is_refused_where_it_stands() {
         &stderr,
         &[
             "error[E060]: raw HTML `<script>` is not allowed\n --> content/team.md:8:1",
+            "8 | <script>alert(document.cookie)</script>\n  | ^^^^^^^^\n",
             "error[E060]: raw HTML `<img>` is not allowed\n  --> content/team.md:10:3",
             "error[E061]: link with the URL scheme `javascript:` is not allowed\n  --> content/team.md:10:46",
             "error[E061]: image with the URL scheme `data:` is not allowed\n  --> content/team.md:12:1",

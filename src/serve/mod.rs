@@ -33,7 +33,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crate::diagnostics::{Diagnostic, Diagnostics, plural};
+use crate::diagnostics::{Diagnostic, Diagnostics, colour_on_stderr, plural};
 use crate::output::MemorySink;
 use crate::{BuildOptions, config, content};
 use state::{Files, State};
@@ -440,9 +440,8 @@ impl Rebuilder {
              build is still served; saving a file starts a fresh rebuild, and Ctrl-C stops \
              `kneeguide serve`",
         );
-        let text = diagnostic.to_string();
-        self.state.publish_errors(text.clone());
-        self.log.err(&text);
+        self.state.publish_errors(diagnostic.to_string());
+        self.log.err(&diagnostic.render(colour_on_stderr()));
     }
 
     /// Test support: waits until no rebuild thread is running.
@@ -509,7 +508,7 @@ fn report(
     match result {
         Ok((files, pages, warnings)) => {
             if !warnings.is_empty() {
-                log.err(&warnings.to_string());
+                log.err(&warnings.render(colour_on_stderr()));
             }
             let was_broken = state.published().errors.is_some();
             let changed = state.publish_site(files);
@@ -525,12 +524,12 @@ fn report(
             log.out(&summary);
         }
         Err(diagnostics) => {
-            let text = diagnostics.to_string();
-            state.publish_errors(text.clone());
+            // The browser's overlay gets plain text; the terminal may get colour.
+            state.publish_errors(diagnostics.to_string());
             if changed_sources.is_some() {
                 log.err(&format!("{what}:\n"));
             }
-            log.err(&text);
+            log.err(&diagnostics.render(colour_on_stderr()));
             log.err(if state.published().files.is_empty() {
                 "The browser shows these errors until they are fixed; save a file to try again.\n"
             } else {
