@@ -104,9 +104,17 @@ impl SourceFile {
     }
 
     /// A location that underlines exactly `span` (bytes of this file's text).
+    /// A span that cuts a character is widened to the whole character.
     pub fn span(self: &Arc<Self>, span: Range<usize>) -> Location {
-        let end = span.end.min(self.text.len());
-        let start = span.start.min(end);
+        let text = &self.text;
+        let mut end = span.end.min(text.len());
+        while !text.is_char_boundary(end) {
+            end += 1;
+        }
+        let mut start = span.start.min(end);
+        while !text.is_char_boundary(start) {
+            start -= 1;
+        }
         let (line, column) = self.line_col(start);
         Location {
             file: self.path.clone(),
@@ -790,6 +798,9 @@ mod tests {
             text.contains("1 | title: a long title\n  |          ^^^^^^^^^^\n"),
             "{text}"
         );
+        // Inside the `é` (bytes 1..3): the whole character.
+        let file = SourceFile::new("c.md".into(), "xéy\n".into());
+        assert_eq!(file.span(2..2).span, Some(1..3));
     }
 
     #[test]
