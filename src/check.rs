@@ -1,7 +1,7 @@
 //! Stage 3, check: everything that can be wrong with loaded content, found in one pass over all of
 //! it: broken links and anchors, unknown related causes, review dates, sources and care cards.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use crate::content::meta::{Date, PlainMeta, ReviewedBy, SOURCE_WITHOUT_URL, Source};
 use crate::content::{Content, Meta, Page};
@@ -175,8 +175,7 @@ fn check_placeholders(
     diagnostics: &mut Vec<Diagnostic>,
 ) {
     for page in &content.pages {
-        let (_, errors) =
-            crate::placeholders::fill_known(page.body(), config, crate::placeholders::plain);
+        let (_, errors) = crate::placeholders::fill_known(page.body(), config);
         for error in errors {
             diagnostics.push(
                 Diagnostic::error("E003", error.message)
@@ -340,26 +339,27 @@ fn check_sources(
                 .with_help("name where the facts come from: title, publisher and an https:// url"),
         );
     }
-    let mut seen = HashSet::new();
+    let mut seen = HashMap::new();
     let locator = std::cell::OnceCell::new();
     for (index, source) in sources.iter().enumerate() {
-        let at = |field| {
+        let at = |index, field| {
             locator.get_or_init(|| page.locator()).locate(&[
                 Key::Field("sources"),
                 Key::Index(index),
                 Key::Field(field),
             ])
         };
-        if !seen.insert(source.id.as_str()) {
+        if let Some(first) = seen.insert(source.id.as_str(), index) {
             diagnostics.push(
                 Diagnostic::error("E002", format!("duplicate source id `{}`", source.id))
-                    .at(at("id")),
+                    .at(at(index, "id"))
+                    .with_label(at(first, "id"), "first defined here"),
             );
         }
         match &source.url {
             None if source.id != SOURCE_WITHOUT_URL => diagnostics.push(
                 Diagnostic::error("E015", format!("source `{}` has no url", source.id))
-                    .at(at("id"))
+                    .at(at(index, "id"))
                     .with_help(format!(
                         "only the `{SOURCE_WITHOUT_URL}` source may go without an https:// url"
                     )),
@@ -369,7 +369,7 @@ fn check_sources(
                     "E015",
                     format!("source url `{url}` is not an https:// address"),
                 )
-                .at(at("url")),
+                .at(at(index, "url")),
             ),
             _ => {}
         }
@@ -431,17 +431,14 @@ fn check_cause_lists(
     let locator = std::cell::OnceCell::new();
     for (index, id) in cause.related.iter().enumerate() {
         if let Some(first) = seen.insert(id.as_str(), index) {
+            let locator = locator.get_or_init(|| page.locator());
             diagnostics.push(
-                Diagnostic::error(
-                    "E002",
-                    format!(
-                        "`{id}` is listed twice in related (first as item {})",
-                        first + 1
+                Diagnostic::error("E002", format!("`{id}` is listed twice in related"))
+                    .at(locator.locate(&[Key::Field("related"), Key::Index(index)]))
+                    .with_label(
+                        locator.locate(&[Key::Field("related"), Key::Index(first)]),
+                        "first listed here",
                     ),
-                )
-                .at(locator
-                    .get_or_init(|| page.locator())
-                    .locate(&[Key::Field("related"), Key::Index(index)])),
             );
         }
     }

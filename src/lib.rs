@@ -35,6 +35,7 @@ pub mod content;
 pub mod diagnostics;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod html;
 pub mod job;
 pub mod markdown;
 pub mod output;
@@ -157,8 +158,7 @@ pub fn load(options: &BuildOptions) -> Result<Site, Diagnostics> {
         (Some(config), Some(mut theme), Some(strings)) if !diagnostics.has_errors() => {
             let extra = tree
                 .as_ref()
-                .and_then(triage::Tree::global)
-                .map(|value| vec![("tree", value)])
+                .map(|tree| vec![("tree", tree.global())])
                 .unwrap_or_default();
             render::set_global_context(
                 &mut theme,

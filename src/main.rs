@@ -4,6 +4,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Parser, Subcommand};
+use kneeguide::diagnostics::colour_on_stderr;
 
 // Rendering thousands of pages on every core is allocation-heavy; mimalloc's per-thread heaps
 // cut the allocator's share of the build's CPU time (see tests/bench).
@@ -189,7 +190,7 @@ fn main() -> ExitCode {
             match kneeguide::build(&options, &output) {
                 Ok(report) => {
                     if !report.warnings.is_empty() {
-                        eprint!("{}", report.warnings);
+                        eprint!("{}", report.warnings.render(colour_on_stderr()));
                     }
                     println!(
                         "Built {} pages into {} in {} ms{}",
@@ -204,7 +205,7 @@ fn main() -> ExitCode {
                     ExitCode::SUCCESS
                 }
                 Err(diagnostics) => {
-                    eprint!("{diagnostics}");
+                    eprint!("{}", diagnostics.render(colour_on_stderr()));
                     if !diagnostics.has_errors() {
                         eprintln!(
                             "error: the site was not built: {}, and --deny-warnings turns warnings into errors",
@@ -265,7 +266,7 @@ fn serve(options: kneeguide::serve::ServeOptions, open: bool) -> ExitCode {
     let server = match kneeguide::serve::Server::start(options) {
         Ok(server) => server,
         Err(error) => {
-            eprintln!("{}", error.to_string().trim_end());
+            eprint!("{}", error.render(colour_on_stderr()));
             return ExitCode::from(1);
         }
     };
@@ -304,7 +305,7 @@ fn check(root: PathBuf, drafts: bool, deny_warnings: bool, cases: bool) -> ExitC
     match result {
         Ok((pages, warnings)) => {
             for warning in warnings.iter() {
-                eprintln!("{warning}");
+                eprintln!("{}", warning.render(colour_on_stderr()));
             }
             let noted = match warnings.warning_count() {
                 0 => String::new(),
@@ -333,7 +334,7 @@ fn check(root: PathBuf, drafts: bool, deny_warnings: bool, cases: bool) -> ExitC
         }
         Err(diagnostics) => {
             for diagnostic in diagnostics.iter() {
-                eprintln!("{diagnostic}");
+                eprintln!("{}", diagnostic.render(colour_on_stderr()));
             }
             let mut summary = format!(
                 "error: check found {}",
@@ -363,7 +364,7 @@ fn new_file(root: &std::path::Path, kind: kneeguide::scaffold::Kind, id: &str) -
             ExitCode::SUCCESS
         }
         Err(error) => {
-            eprintln!("{error}");
+            eprint!("{}", error.render(colour_on_stderr()));
             match error {
                 kneeguide::scaffold::NewError::UnsafeId(_) => ExitCode::from(2),
                 _ => ExitCode::from(1),

@@ -272,8 +272,8 @@ impl<'a> Renderer<'a, '_> {
         let mut inner_html = String::new();
         html::push_html(&mut inner_html, inner.into_iter());
         let level = level as u8;
-        let escaped_id = escape_attribute(&id);
-        let escaped_title = escape_attribute(&title);
+        let escaped_id = crate::html::escape_attribute(&id);
+        let escaped_title = crate::html::escape_attribute(&title);
         self.events.push(Event::Html(
             format!(
                 "<h{level} id=\"{escaped_id}\">{inner_html}<a class=\"heading-link\" href=\"#{escaped_id}\" \
@@ -349,9 +349,7 @@ impl<'a> Renderer<'a, '_> {
     /// The text with its placeholders filled; problems are reported by the check stage.
     fn fill(&self, text: &str) -> String {
         match self.links.config {
-            Some(config) => {
-                crate::placeholders::fill_known(text, config, crate::placeholders::plain).0
-            }
+            Some(config) => crate::placeholders::fill_known(text, config).0,
             None => text.to_owned(),
         }
     }
@@ -549,7 +547,7 @@ impl<'a> Renderer<'a, '_> {
         let mut html = std::mem::take(&mut self.rendered.html);
         html.push_str("<section class=\"footnotes\" aria-label=\"Notes\">\n<ol>\n");
         for (label, events) in footnotes {
-            let id = escape_attribute(&self.footnote_id(&label));
+            let id = crate::html::escape_attribute(&self.footnote_id(&label));
             self.rendered.ids.insert(format!("fn-{id}"));
             html.push_str(&format!("<li id=\"fn-{id}\">"));
             html::push_html(&mut html, events.into_iter());
@@ -848,20 +846,6 @@ pub fn slugify(text: &str) -> String {
         }
     }
     slug
-}
-
-fn escape_attribute(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -52,14 +52,11 @@ fn placeholders(text: &str) -> impl Iterator<Item = (usize, &str)> + '_ {
     })
 }
 
-/// Fills the placeholders of `text`; `escape` is applied to the inserted values (for HTML).
+/// Fills the placeholders of `text` with their values, as they are: the Markdown or the
+/// template that receives the text escapes it.
 /// Every `{name}` must be a known, set placeholder.
-pub fn fill(
-    text: &str,
-    config: &SiteConfig,
-    escape: fn(&str) -> String,
-) -> Result<String, Vec<PlaceholderError>> {
-    let (out, errors) = fill_with(text, config, escape, true);
+pub fn fill(text: &str, config: &SiteConfig) -> Result<String, Vec<PlaceholderError>> {
+    let (out, errors) = fill_with(text, config, true);
     if errors.is_empty() {
         Ok(out)
     } else {
@@ -69,18 +66,13 @@ pub fn fill(
 
 /// Fills only the placeholders that are known and set, leaving anything else untouched (for
 /// Markdown bodies, where braces may mean something else); returns the unfillable known ones.
-pub fn fill_known(
-    text: &str,
-    config: &SiteConfig,
-    escape: fn(&str) -> String,
-) -> (String, Vec<PlaceholderError>) {
-    fill_with(text, config, escape, false)
+pub fn fill_known(text: &str, config: &SiteConfig) -> (String, Vec<PlaceholderError>) {
+    fill_with(text, config, false)
 }
 
 fn fill_with(
     text: &str,
     config: &SiteConfig,
-    escape: fn(&str) -> String,
     unknown_is_error: bool,
 ) -> (String, Vec<PlaceholderError>) {
     let mut out = String::with_capacity(text.len());
@@ -90,7 +82,7 @@ fn fill_with(
         match value(config, name) {
             Some(Some(value)) => {
                 out.push_str(&text[copied..offset]);
-                out.push_str(&escape(value));
+                out.push_str(value);
                 copied = offset + name.len() + 2;
             }
             Some(None) => errors.push(PlaceholderError {
@@ -118,10 +110,6 @@ fn fill_with(
     (out, errors)
 }
 
-pub fn plain(text: &str) -> String {
-    text.to_owned()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -147,24 +135,20 @@ mod tests {
 
     #[test]
     fn fills_known_placeholders() {
-        let filled = fill(
-            "Call {emergency_number} or {urgent_help}.",
-            &config(None),
-            plain,
-        );
+        let filled = fill("Call {emergency_number} or {urgent_help}.", &config(None));
         assert_eq!(filled.unwrap(), "Call 112 or your doctor.");
-        assert_eq!(fill("{a b} {}", &config(None), plain).unwrap(), "{a b} {}");
+        assert_eq!(fill("{a b} {}", &config(None)).unwrap(), "{a b} {}");
     }
 
     #[test]
     fn unknown_and_unset_placeholders_are_errors() {
-        let errors = fill("x {emergncy_number} {urgent_number}", &config(None), plain).unwrap_err();
+        let errors = fill("x {emergncy_number} {urgent_number}", &config(None)).unwrap_err();
         assert_eq!(errors.len(), 2);
         assert_eq!(errors[0].offset, 2);
         assert_eq!(errors[0].help, "did you mean `{emergency_number}`?");
         assert!(errors[1].message.contains("does not set `urgent_number`"));
         assert_eq!(
-            fill("{urgent_number}", &config(Some("116117")), plain).unwrap(),
+            fill("{urgent_number}", &config(Some("116117"))).unwrap(),
             "116117"
         );
     }
@@ -172,13 +156,12 @@ mod tests {
     #[test]
     fn service_names_are_placeholders_too() {
         assert_eq!(
-            fill("Go to {emergency_department}.", &config(None), plain).unwrap(),
+            fill("Go to {emergency_department}.", &config(None)).unwrap(),
             "Go to the emergency department."
         );
         let errors = fill(
             "Take them to {children_emergency_department}.",
             &config(None),
-            plain,
         )
         .unwrap_err();
         assert_eq!(errors[0].offset, "Take them to ".len());
@@ -187,17 +170,13 @@ mod tests {
                 .message
                 .contains("does not set `children_emergency_department`")
         );
-        let errors = fill("{emergency_departmnt}", &config(None), plain).unwrap_err();
+        let errors = fill("{emergency_departmnt}", &config(None)).unwrap_err();
         assert_eq!(errors[0].help, "did you mean `{emergency_department}`?");
     }
 
     #[test]
     fn bodies_keep_unknown_braces() {
-        let (out, errors) = fill_known(
-            "<h2 id=\"x\">{other}</h2> {urgent_help}",
-            &config(None),
-            plain,
-        );
+        let (out, errors) = fill_known("<h2 id=\"x\">{other}</h2> {urgent_help}", &config(None));
         assert_eq!(out, "<h2 id=\"x\">{other}</h2> your doctor");
         assert!(errors.is_empty());
     }

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use crate::config;
 use crate::content::meta::Date;
 use crate::content::{CAUSES_DIR, CONTENT_DIR, is_url_safe};
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Diagnostic, Location};
 use crate::theme_config::THEMES_DIR;
 
 /// The folder, in a site or a theme, that holds the scaffolds for `new`.
@@ -58,59 +58,86 @@ pub enum NewError {
     Archetype(PathBuf, String),
 }
 
-impl fmt::Display for NewError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            NewError::UnsafeId(id) => write!(
-                f,
-                "error: `{id}` cannot be an id: it becomes the file name and the page's \
-                 address\n   = help: use lower-case letters and digits in words joined by \
-                 single hyphens, e.g. `bakers-cyst`"
+impl NewError {
+    /// The problem as diagnostics, drawn like a build's.
+    pub fn diagnostics(&self) -> Vec<Diagnostic> {
+        let one = match self {
+            NewError::UnsafeId(id) => Diagnostic::error(
+                "",
+                format!("`{id}` cannot be an id: it becomes the file name and the page's address"),
+            )
+            .with_help(
+                "use lower-case letters and digits in words joined by single hyphens, e.g. \
+                 `bakers-cyst`",
             ),
-            NewError::Exists(path) => write!(
-                f,
-                "error: {} already exists; it was left as it is\n   = help: edit that file, or \
-                 choose another id",
-                path.display()
-            ),
-            NewError::NoContent(root) => write!(
-                f,
-                "error: no {CONTENT_DIR}/ folder in {}\n   = help: run this in the site's folder \
-                 (the one with site.yaml and content/), or pass --root DIR",
-                root.display()
+            NewError::Exists(path) => {
+                Diagnostic::error("", "the file already exists; it was left as it is")
+                    .at(Location::file(path))
+                    .with_help("edit that file, or choose another id")
+            }
+            NewError::NoContent(root) => Diagnostic::error(
+                "",
+                format!("no {CONTENT_DIR}/ folder in {}", root.display()),
+            )
+            .with_help(
+                "run this in the site's folder (the one with site.yaml and content/), \
+                         or pass --root DIR",
             ),
             NewError::Io(path, error) => {
-                write!(f, "error: cannot write {}: {error}", path.display())
+                Diagnostic::error("", format!("cannot write {}: {error}", path.display()))
+                    .at(Location::file(path))
             }
             NewError::Config(errors) => {
-                for error in errors {
-                    writeln!(f, "{error}")?;
-                }
-                write!(
-                    f,
-                    "   = help: `new` reads site.yaml to find the theme's archetypes; fix it first"
-                )
+                let mut all = errors.clone();
+                all.push(
+                    Diagnostic::error("", "no archetype can be found while site.yaml has errors")
+                        .with_help(
+                            "`new` reads site.yaml to find the theme's archetypes; fix it first",
+                        ),
+                );
+                return all;
             }
             NewError::NoArchetype { kind, looked_in } => {
                 let places: Vec<String> =
                     looked_in.iter().map(|p| p.display().to_string()).collect();
-                write!(
-                    f,
-                    "error: no archetype for a new {}: looked for {}\n   = help: copy \
-                     themes/default/{ARCHETYPES_DIR}/{}.md from kneeguide's default theme",
-                    kind.as_str(),
-                    places.join(" and "),
+                Diagnostic::error(
+                    "",
+                    format!(
+                        "no archetype for a new {}: looked for {}",
+                        kind.as_str(),
+                        places.join(" and ")
+                    ),
+                )
+                .with_help(format!(
+                    "copy themes/default/{ARCHETYPES_DIR}/{}.md from kneeguide's default theme",
                     kind.as_str()
-                )
+                ))
             }
-            NewError::Archetype(path, error) => {
-                write!(
-                    f,
-                    "error[E030]: the archetype {} cannot be used: {error}",
-                    path.display()
-                )
-            }
-        }
+            NewError::Archetype(path, error) => Diagnostic::error(
+                "E030",
+                format!("the archetype {} cannot be used: {error}", path.display()),
+            )
+            .at(Location::file(path)),
+        };
+        vec![one]
+    }
+}
+
+impl NewError {
+    /// Drawn for stderr: in colour on a terminal.
+    pub fn render(&self, colour: bool) -> String {
+        let drawn: Vec<String> = self
+            .diagnostics()
+            .iter()
+            .map(|d| d.render(colour))
+            .collect();
+        drawn.join("\n")
+    }
+}
+
+impl fmt::Display for NewError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.render(false))
     }
 }
 

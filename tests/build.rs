@@ -249,7 +249,7 @@ fn unknown_field_names_allowed_fields_and_the_nearest() {
         &[
             "error[E001]: unknown field `descripton`, expected one of `title`, `description`",
             "--> content/team.md:3:1",
-            " 3 | descripton: What the fixture guide is and is not.\n   | ^^^^^^^^^^",
+            "3 | descripton: What the fixture guide is and is not.\n  | ^^^^^^^^^^",
             "help: did you mean `description`?",
         ],
     );
@@ -325,6 +325,7 @@ fn duplicate_slug() {
         &[
             "error[E002]: duplicate slug: content/about.md and content/team.md would both be written to /about/",
             "--> content/team.md:4:7",
+            "/about/ is taken here first",
         ],
     );
 }
@@ -451,7 +452,7 @@ fn no_panic_on_odd_files() {
     let stderr = build(site.path(), &[]).2;
     assert!(
         stderr.contains(
-            "error[E019]: the file is not valid UTF-8 text\n  --> content/not-utf8.md:2:8"
+            "error[E019]: the file is not valid UTF-8 text\n --> content/not-utf8.md:2:8"
         ),
         "{stderr}"
     );
@@ -566,7 +567,8 @@ fn unsafe_markdown_is_refused_where_it_stands() {
     assert_has(
         &stderr,
         &[
-            "error[E060]: raw HTML `<script>` is not allowed\n  --> content/team.md:8:1",
+            "error[E060]: raw HTML `<script>` is not allowed\n --> content/team.md:8:1",
+            "8 | <script>alert(document.cookie)</script>\n  | ^^^^^^^^\n",
             "error[E060]: raw HTML `<img>` is not allowed\n  --> content/team.md:10:3",
             "error[E061]: link with the URL scheme `javascript:` is not allowed\n  --> content/team.md:10:46",
             "error[E061]: image with the URL scheme `data:` is not allowed\n  --> content/team.md:12:1",
@@ -699,7 +701,7 @@ fn a_bad_file_name_is_one_error_that_points_at_the_name() {
     assert_has(
         &stderr,
         &[
-            "error[E016]: `café` is not a URL-safe slug\n  --> content/café.md\n   |\n   | content/café.md\n   |         ^^^^^^^",
+            "error[E016]: `café` is not a URL-safe slug\n--> content/café.md\n |\n | content/café.md\n |         ^^^^^^^",
         ],
     );
 }
@@ -717,8 +719,8 @@ fn site_yaml_missing_or_not_utf8_is_located() {
     assert_has(
         &stderr,
         &[
-            "error[E019]: the file is not valid UTF-8 text\n  --> site.yaml:2:17",
-            " 2 | description: caf\\xE9 \\x1B[31m\n   |                 ^",
+            "error[E019]: the file is not valid UTF-8 text\n --> site.yaml:2:17",
+            "2 | description: caf\\xE9 \\x1B[31m\n  |                 ^",
         ],
     );
     assert!(
@@ -746,8 +748,8 @@ fn a_file_that_is_not_utf8_is_quoted_short_and_escaped() {
     assert_has(
         &stderr,
         &[
-            "error[E019]: the file is not valid UTF-8 text\n  --> content/binary.md:2:6008",
-            " 2 | …SECRETSECRETSECRETSECRETSECRET\\xFF\\x00\\x07tail\n",
+            "error[E019]: the file is not valid UTF-8 text\n --> content/binary.md:2:6008",
+            "2 | …SECRETSECRETSECRETSECRETSECRET\\xFF\\x00\\x07tail\n",
         ],
     );
     assert!(stderr.len() < 1_000, "{stderr}");

@@ -47,7 +47,7 @@ fn check_reports_every_located_error_like_build_and_writes_nothing() {
     assert_eq!(code, 1, "{stdout}{stderr}");
     for expected in [
         "error[E001]: unknown field `descripton`",
-        "  --> content/about.md:3:1",
+        " --> content/about.md:3:1",
         "error[E021]: broken anchor",
         "  --> content/causes/clot.md:21:5",
         "error[E020]: broken link `../missing.md`",
@@ -170,7 +170,14 @@ fn new_cause_never_overwrites() {
     let before = fs::read(&path).unwrap();
     let (code, stdout, stderr) = run(site.path(), &["new", "cause", "cyst"]);
     assert_eq!(code, 1, "{stdout}");
-    assert!(stderr.contains("already exists"), "{stderr}");
+    // Drawn like every other diagnostic: the file located, the way out as help.
+    assert!(
+        stderr.starts_with("error: the file already exists; it was left as it is\n--> ")
+            && stderr.ends_with(
+                "content/causes/cyst.md\n = help: edit that file, or choose another id\n"
+            ),
+        "{stderr}"
+    );
     assert_eq!(fs::read(&path).unwrap(), before);
 
     assert_eq!(run(site.path(), &["new", "cause", "fresh"]).0, 0);

@@ -127,20 +127,35 @@ fn e002_duplicate_ids() {
     check_case(
         "e002-duplicate-id",
         &[
-            expect(
-                "E002",
-                &[
-                    "duplicate id `o-cyst`",
-                    "first defined at content/decision-tree.md:59:9",
-                ],
-                (TREE, 65, 9),
-            ),
+            expect("E002", &["duplicate id `o-cyst`"], (TREE, 65, 9)),
             expect(
                 "E002",
                 &["duplicate answer id `lump`", "q-adult-pattern"],
                 (TREE, 37, 14),
             ),
         ],
+    );
+    // The first definition is a second place drawn with its label, not text in the message.
+    let found = failures("e002-duplicate-id");
+    let duplicate = found
+        .iter()
+        .find(|d| d.message == "duplicate id `o-cyst`")
+        .unwrap();
+    let label = &duplicate.labels[0];
+    assert_eq!(label.text, "first defined here");
+    assert_eq!(
+        (
+            label.location.file.as_path(),
+            label.location.line,
+            label.location.column
+        ),
+        (Path::new(TREE), 59, 9)
+    );
+    assert!(
+        duplicate
+            .to_string()
+            .contains("59 |   - id: o-cyst\n   |         ------ first defined here\n"),
+        "{duplicate}"
     );
 }
 

@@ -425,7 +425,7 @@ fn check_urls(content: &Content, diagnostics: &mut Vec<Diagnostic>) {
     let mut seen: HashMap<&str, &Page> = HashMap::new();
     for page in &content.pages {
         if let Some(first) = seen.insert(&page.url, page) {
-            let at = match page.meta.slug() {
+            let place = |page: &Page| match page.meta.slug() {
                 Some(_) => page.locate(&[Key::Field("slug")]),
                 None => Location::file(&page.file.path),
             };
@@ -439,7 +439,8 @@ fn check_urls(content: &Content, diagnostics: &mut Vec<Diagnostic>) {
                         page.url
                     ),
                 )
-                .at(at)
+                .at(place(page))
+                .with_label(place(first), format!("/{} is taken here first", page.url))
                 .with_help("give one of them a different `slug:`"),
             );
             seen.insert(&first.url, first);

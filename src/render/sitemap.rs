@@ -15,8 +15,8 @@ pub fn sitemap(config: &SiteConfig, urls: &[(String, Option<String>)]) -> String
         let _ = write!(
             xml,
             "  <url><loc>{}{}</loc>",
-            escape_xml(&config.base_url),
-            escape_xml(url)
+            crate::html::escape_text(&config.base_url),
+            crate::html::escape_text(url)
         );
         if let Some(date) = lastmod {
             let _ = write!(xml, "<lastmod>{date}</lastmod>");
@@ -32,10 +32,4 @@ pub fn robots(config: &SiteConfig) -> String {
         "User-agent: *\nAllow: /\n\nSitemap: {}sitemap.xml\n",
         config.base_url
     )
-}
-
-fn escape_xml(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
 }

@@ -34,7 +34,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crate::diagnostics::{Diagnostic, Diagnostics, plural};
+use crate::diagnostics::{Diagnostic, Diagnostics, colour_on_stderr, plural};
 use crate::output::MemorySink;
 use crate::{BuildOptions, config, content};
 use state::{Files, State};
@@ -88,33 +88,58 @@ pub enum StartError {
     Watch(PathBuf, String),
 }
 
-impl fmt::Display for StartError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            StartError::PortInUse(addr) => write!(
-                f,
-                "error: port {} on {} is already in use (is another `kneeguide serve` running?)\n   \
-                 = help: stop the program using it, or pick another port: `kneeguide serve --port {}` \
+impl StartError {
+    /// The problem as diagnostics, drawn like a build's.
+    pub fn diagnostics(&self) -> Vec<Diagnostic> {
+        let one = match self {
+            StartError::PortInUse(addr) => Diagnostic::error(
+                "",
+                format!(
+                    "port {} on {} is already in use (is another `kneeguide serve` running?)",
+                    addr.port(),
+                    addr.ip()
+                ),
+            )
+            .with_help(format!(
+                "stop the program using it, or pick another port: `kneeguide serve --port {}` \
                  (`--port 0` takes any free port)",
-                addr.port(),
-                addr.ip(),
                 addr.port().wrapping_add(1).max(1024)
-            ),
-            StartError::Bind(addr, error) => write!(
-                f,
-                "error: cannot listen on {addr}: {error}\n   \
-                 = help: ports below 1024 need administrator rights; try `--port {DEFAULT_PORT}`, \
-                 or check the address given to --bind"
-            ),
-            StartError::NotASite(diagnostics) => write!(f, "{diagnostics}"),
-            StartError::Watch(path, error) => {
-                write!(
-                    f,
-                    "error: cannot watch {} for changes: {error}",
-                    path.display()
+            )),
+            StartError::Bind(addr, error) => {
+                Diagnostic::error("", format!("cannot listen on {addr}: {error}")).with_help(
+                    format!(
+                        "ports below 1024 need administrator rights; try `--port {DEFAULT_PORT}`, \
+                         or check the address given to --bind"
+                    ),
                 )
             }
+            StartError::NotASite(diagnostics) => return diagnostics.iter().cloned().collect(),
+            StartError::Watch(path, error) => Diagnostic::error(
+                "",
+                format!("cannot watch {} for changes: {error}", path.display()),
+            ),
+        };
+        vec![one]
+    }
+
+    /// Drawn for stderr: in colour on a terminal.
+    pub fn render(&self, colour: bool) -> String {
+        match self {
+            // A folder that is not a site is reported like a failed build, count included.
+            StartError::NotASite(diagnostics) => diagnostics.render(colour),
+            _ => self
+                .diagnostics()
+                .iter()
+                .map(|d| d.render(colour))
+                .collect::<Vec<_>>()
+                .join("\n"),
         }
+    }
+}
+
+impl fmt::Display for StartError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.render(false))
     }
 }
 
@@ -415,9 +440,8 @@ impl Rebuilder {
              build is still served; saving a file starts a fresh rebuild, and Ctrl-C stops \
              `kneeguide serve`",
         );
-        let text = diagnostic.to_string();
-        self.state.publish_errors(text.clone());
-        self.log.err(&text);
+        self.state.publish_errors(diagnostic.to_string());
+        self.log.err(&diagnostic.render(colour_on_stderr()));
     }
 
     /// Test support: waits until no rebuild thread is running.
@@ -484,7 +508,7 @@ fn report(
     match result {
         Ok((files, pages, warnings)) => {
             if !warnings.is_empty() {
-                log.err(&warnings.to_string());
+                log.err(&warnings.render(colour_on_stderr()));
             }
             let was_broken = state.published().errors.is_some();
             let changed = state.publish_site(files);
@@ -500,12 +524,12 @@ fn report(
             log.out(&summary);
         }
         Err(diagnostics) => {
-            let text = diagnostics.to_string();
-            state.publish_errors(text.clone());
+            // The browser's overlay gets plain text; the terminal may get colour.
+            state.publish_errors(diagnostics.to_string());
             if changed_sources.is_some() {
                 log.err(&format!("{what}:\n"));
             }
-            log.err(&text);
+            log.err(&diagnostics.render(colour_on_stderr()));
             log.err(if state.published().files.is_empty() {
                 "The browser shows these errors until they are fixed; save a file to try again.\n"
             } else {

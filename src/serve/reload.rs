@@ -6,6 +6,8 @@ use std::io::Write;
 use std::net::TcpStream;
 use std::time::Duration;
 
+use crate::html::escape_attribute;
+
 use super::response::{PREFIX, Response, content_type};
 use super::state::{Message, Published, State, Wait};
 
@@ -22,7 +24,7 @@ pub const MAX_EVENT_STREAMS: usize = 32;
 pub fn script_tag(path: &str) -> String {
     format!(
         r#"<script src="/{PREFIX}reload.js" data-kneeguide-path="{}"></script>"#,
-        escape(path)
+        escape_attribute(path)
     )
 }
 
@@ -64,7 +66,7 @@ pub fn overlay(errors: &str) -> String {
          The terminal running <code>kneeguide serve</code> shows the same errors.</p>\
          <button type=\"button\" class=\"kneeguide-overlay-close\" data-kneeguide-close>Hide</button>\
          </div></div>",
-        escape(errors.trim_end())
+        escape_attribute(errors.trim_end())
     )
 }
 
@@ -83,21 +85,6 @@ pub fn error_page(published: &Published) -> String {
         ),
         script_tag("")
     )
-}
-
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// `/__kneeguide/<name>`.

@@ -6,7 +6,6 @@
 //! validate.rs  every check (E002-E013, E016, E040, W002, W003), all reported in one run
 //! cases.rs     safety cases: readers' answers walked through the tree (E041-E046, W010-W012)
 //! graph.rs     loops, reachability, paths, urgency bounds (pure functions)
-//! text.rs      {emergency_number}, {urgent_number}, {urgent_help}
 //! pages.rs     one page per step of every path, canonical outcome pages, cause-page data
 //! json.rs      decision-tree/tree.json and decision-tree/paths.txt
 //! ```
@@ -242,8 +241,8 @@ impl Tree {
     }
 
     /// Data every template sees as `tree`.
-    pub fn global(&self) -> Option<tera::Value> {
-        Some(pages::global(self))
+    pub fn global(&self) -> tera::Value {
+        pages::global(self)
     }
 
     /// Root-relative URL of a step: `decision-tree/start/` for the first question.

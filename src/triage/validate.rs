@@ -132,7 +132,7 @@ impl<'a> Checker<'a> {
 
     /// Fills the placeholders of the text at `keys`, reporting those that cannot be filled.
     fn fill(&mut self, value: &str, keys: &[Key]) -> String {
-        match text::fill(value, self.config, text::plain) {
+        match text::fill(value, self.config) {
             Ok(filled) => filled,
             Err(errors) => {
                 for PlaceholderError { message, help, .. } in errors {
@@ -291,12 +291,11 @@ fn check_ids<'m>(c: &mut Checker<'m>) -> Ids<'m> {
         match ids.get(id) {
             Some((_, first)) => {
                 duplicates.insert(node);
-                let first = format!("{}:{}:{}", first.file.display(), first.line, first.column);
-                c.error(
-                    "E002",
-                    format!("duplicate id `{id}` (first defined at {first})"),
-                    at,
-                    Some("ids must be unique across questions and outcomes".to_owned()),
+                c.found.push(
+                    Diagnostic::error("E002", format!("duplicate id `{id}`"))
+                        .at(at)
+                        .with_label(first.clone(), "first defined here")
+                        .with_help("ids must be unique across questions and outcomes"),
                 );
             }
             None => {
