@@ -168,15 +168,26 @@ fn check_anchors(content: &Content, theme_ids: &ThemeIds, diagnostics: &mut Vec<
     }
 }
 
-/// A body may name `{urgent_number}` only when site.yaml sets it.
+/// A body may name `{urgent_number}` only when site.yaml sets it, a misspelt placeholder is an
+/// error, and a configured number written out is a warning (W050).
 fn check_placeholders(
     content: &Content,
     config: &crate::config::SiteConfig,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
     for page in &content.pages {
-        let (_, errors) =
-            crate::placeholders::fill_known(page.body(), config, crate::placeholders::plain);
+        let mut limit = KindLimit::default();
+        for (offset, number, name) in crate::placeholders::literal_numbers(page.body(), config) {
+            if limit.admit() {
+                let at = page.file.location_of_offset(page.parts.body.start + offset);
+                limit.push(
+                    crate::placeholders::literal_number_warning(number, name, at),
+                    diagnostics,
+                );
+            }
+        }
+        limit.finish(diagnostics);
+        let errors = crate::placeholders::body_errors(page.body(), config);
         for error in errors {
             diagnostics.push(
                 Diagnostic::error("E003", error.message)

@@ -102,6 +102,9 @@ pub fn load(options: &BuildOptions) -> Result<Site, Diagnostics> {
         }
     };
     let mut content = content::load(&options.root, options.drafts, &mut found);
+    if let Some(config) = &config {
+        placeholders::fill_front_matter(&mut content, config, &mut found);
+    }
     // Without a config the theme's name is unknown: don't pile a second error on the first.
     let theme = config
         .as_ref()

@@ -883,3 +883,23 @@ fn today_comes_from_source_date_epoch() {
         &["error[E065]: SOURCE_DATE_EPOCH `next week` is not a number of seconds"],
     );
 }
+
+/// Issue 14 point 1: placeholders in front matter are checked where they are written; a
+/// configured number written out is a warning that names its placeholder.
+#[test]
+fn placeholders_in_front_matter_and_bodies_are_checked_and_numbers_suggest_them() {
+    let stderr = broken("placeholders");
+    assert_has(
+        &stderr,
+        &[
+            "error[E003]: unknown placeholder `{emergency_nummer}`",
+            "--> content/causes/clot.md:11:38",
+            "did you mean `{emergency_number}`?",
+            "error[E003]: unknown placeholder `{emergncy_number}`",
+            "--> content/causes/clot.md:23:75",
+            "warning[W050]: the number 112 is written out; site.yaml sets it as `emergency_number`",
+            "--> content/causes/clot.md:3:71",
+            "write `{emergency_number}` instead",
+        ],
+    );
+}
