@@ -31,6 +31,7 @@ pub mod render;
 pub mod scaffold;
 pub mod serve;
 pub mod triage;
+pub mod unfinished;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -133,6 +134,7 @@ pub fn load(options: &BuildOptions) -> Result<Site, Diagnostics> {
         today,
         &mut found,
     );
+    unfinished::check(&content, &mut found);
     if let Some(theme) = &theme {
         render::check_templates(theme, &content, &mut found);
     }

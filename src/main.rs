@@ -306,6 +306,9 @@ fn check(root: PathBuf, drafts: bool, deny_warnings: bool, cases: bool) -> ExitC
         print!("{}", report.table());
         failed_cases = report.failed();
     }
+    if drafts {
+        print!("{}", kneeguide::unfinished::drafts_report(&options.root));
+    }
     // Render too: template errors are only found by rendering. The pages are dropped as they
     // come, so memory does not grow with the size of the output.
     let result = kneeguide::load(&options)

@@ -903,3 +903,23 @@ fn placeholders_in_front_matter_and_bodies_are_checked_and_numbers_suggest_them(
         ],
     );
 }
+
+/// Issue 14 point 2: scaffold leftovers in a published page are errors where they stand; the
+/// lengths the scaffold states are warnings at the field.
+#[test]
+fn scaffold_leftovers_are_refused_and_lengths_are_checked() {
+    let stderr = broken("unfinished");
+    assert_has(
+        &stderr,
+        &[
+            "error[E080]: scaffold leftover `TODO` in a page that is not a draft",
+            "--> content/causes/cyst.md:4:19",
+            "--> content/causes/cyst.md:19:13",
+            "--> content/causes/cyst.md:25:1",
+            "warning[W051]: `title` is 67 characters long; at most 60 fit where it is shown",
+            "--> content/causes/cyst.md:2:8",
+            "warning[W051]: `summary` is 7 characters long; it needs at least 50",
+            "--> content/causes/cyst.md:3:10",
+        ],
+    );
+}
