@@ -89,8 +89,13 @@ fn report_body_errors(page: &Page, errors: &[BodyError], diagnostics: &mut Vec<D
     let spots: Vec<Spot> = shown.iter().map(|error| error.spot).collect();
     let offsets = crate::markdown::spot_offsets(page.body(), &spots);
     for (error, offset) in shown.into_iter().zip(offsets) {
-        let mut diagnostic = Diagnostic::error(error.code, &error.message)
-            .at(page.file.location_of_offset(page.parts.body.start + offset));
+        // Body problems are errors, but for the warning codes (a second heading with one text).
+        let mut diagnostic = if error.code.starts_with('W') {
+            Diagnostic::warning(error.code, &error.message)
+        } else {
+            Diagnostic::error(error.code, &error.message)
+        }
+        .at(page.file.location_of_offset(page.parts.body.start + offset));
         diagnostic.more = error.more;
         if let Some(help) = &error.help {
             diagnostic = diagnostic.with_help(help);

@@ -187,6 +187,6 @@ mod tests {
     #[test]
     fn leftovers_are_the_word_todo_only() {
         let text = "TODO: a\ngroup: swelling # TODO\nTODOS MASTODON todo\n";
-        assert_eq!(leftovers(text), [0, 25]);
+        assert_eq!(leftovers(text), [0, 26]);
     }
 }

@@ -13,7 +13,23 @@ fn good_site_builds_with_pretty_urls_sitemap_and_robots() {
     let (code, stdout, stderr) = build(site.path(), &[]);
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.starts_with("Built 5 pages into "), "{stdout}");
-    assert!(stderr.is_empty(), "a clean build is quiet: {stderr}");
+    // The fixture repeats two headings on purpose (their `-2` ids are tested below and in
+    // the footnote-id test): W052 for each, and nothing else.
+    let problems: Vec<&str> = stderr
+        .lines()
+        .filter(|line| line.starts_with("warning") || line.starts_with("error"))
+        .collect();
+    assert_eq!(problems.len(), 2, "{stderr}");
+    assert!(
+        problems
+            .iter()
+            .all(|line| line.starts_with("warning[W052]: two headings read")),
+        "{stderr}"
+    );
+    assert_has(
+        &stderr,
+        &["--> content/about.md:20:1", "--> content/about.md:34:1"],
+    );
 
     let public = site.path().join("public");
     let files: Vec<String> = snapshot(&public).into_keys().collect();
@@ -649,7 +665,7 @@ fn an_unparsable_cause_causes_no_second_error_elsewhere() {
     assert_has(&stderr, &["--> content/causes/cyst.md:"]);
     assert!(!stderr.contains("related cause"), "{stderr}");
     assert!(
-        stderr.contains("the site was not built: 1 error\n"),
+        stderr.contains("the site was not built: 1 error and 2 warnings\n"),
         "{stderr}"
     );
 }
@@ -920,6 +936,24 @@ fn scaffold_leftovers_are_refused_and_lengths_are_checked() {
             "--> content/causes/cyst.md:2:8",
             "warning[W051]: `summary` is 7 characters long; it needs at least 50",
             "--> content/causes/cyst.md:3:10",
+        ],
+    );
+}
+
+/// Issue 14 point 7: a heading the theme already prints, a custom id written twice and two
+/// headings with one text are reported where they stand.
+#[test]
+fn headings_that_clash_are_located() {
+    let stderr = broken("heading-clash");
+    assert_has(
+        &stderr,
+        &[
+            "error[E081]: heading `Symptoms` duplicates the section `#symptoms` that the theme already prints on this page",
+            "--> content/causes/cyst.md:25:1",
+            "error[E082]: heading id `cold` is used twice on this page",
+            "--> content/causes/cyst.md:31:9",
+            "warning[W052]: two headings read `What it is`: this one gets a numbered id (`#what-it-is-2`, …) and both show in the contents",
+            "--> content/causes/cyst.md:33:1",
         ],
     );
 }
