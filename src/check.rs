@@ -233,6 +233,14 @@ fn check_related(
             None if content
                 .failed
                 .contains(&format!("{}/{id}.md", crate::content::CAUSES_DIR)) => {}
+            None if content.draft_cause(id).is_some() => {
+                let (message, help) = content.draft_cause(id).expect("checked in the guard");
+                diagnostics.push(
+                    Diagnostic::error("E003", format!("related {message}"))
+                        .at(at(index))
+                        .with_help(help),
+                );
+            }
             None => {
                 if !unknown.admit() {
                     continue;
@@ -246,7 +254,23 @@ fn check_related(
                 };
                 unknown.push(diagnostic, diagnostics);
             }
-            Some((_, other)) if !other.related.contains(&page.id) => {
+            // A draft may name published causes; they can name it back only once it is
+            // published (else publishing them without it fails with E003): `check --drafts`
+            // lists that as one of the draft's gaps instead.
+            Some(_) if page.meta.draft() => {}
+            Some((other_page, other)) if !other.related.contains(&page.id) => {
+                let help = if other_page.meta.draft() {
+                    format!(
+                        "`{id}` is a draft: add `{}` to its `related` before you publish it",
+                        page.id
+                    )
+                } else {
+                    format!(
+                        "add `{}` to `related` in {}, or remove `{id}` here",
+                        page.id,
+                        other_page.file.path.display()
+                    )
+                };
                 diagnostics.push(
                     Diagnostic::warning(
                         "W004",
@@ -256,7 +280,8 @@ fn check_related(
                             page.id
                         ),
                     )
-                    .at(at(index)),
+                    .at(at(index))
+                    .with_help(help),
                 );
             }
             Some(_) => {}

@@ -146,6 +146,16 @@ fn lacks(page: &Page, content: &Content) -> Vec<String> {
                 content::TREE_FILE
             ));
         }
+        for id in &cause.related {
+            if let Some((_, other)) = content.cause(id)
+                && !other.related.contains(&page.id)
+            {
+                lacks.push(format!(
+                    "`{id}` does not list it in `related` yet: add `{}` there when you publish this page",
+                    page.id
+                ));
+            }
+        }
         if !cause.sources.iter().any(|source| source.url.is_some()) {
             lacks.push("no source with a `url:` (https://…) a reader can follow".to_owned());
         }

@@ -957,3 +957,39 @@ fn headings_that_clash_are_located() {
         ],
     );
 }
+
+/// Issue 14 point 3: a related cause that exists as a draft is named as a draft, with what to do.
+#[test]
+fn a_related_cause_that_is_a_draft_says_so() {
+    let stderr = broken("draft-related");
+    assert_has(
+        &stderr,
+        &[
+            "error[E003]: related cause `cyst`, a draft (content/causes/cyst.md has `draft: true`) that is not published",
+            "--> content/causes/clot.md:14:11",
+            "publish it first (remove `draft: true` once it is finished), or leave `cyst` out until then",
+        ],
+    );
+    assert!(!stderr.contains("does not exist"), "{stderr}");
+}
+
+/// Issue 14 point 3: a draft that names a published cause gets no W004 (following its advice
+/// would make the published cause name an unpublished one, E003); `check --drafts` lists it.
+#[test]
+fn a_drafts_one_way_related_is_a_gap_of_the_draft_not_a_warning() {
+    let site = site_with(Some("drafts-one-way"));
+    let (code, _, stderr) = build(site.path(), &["--drafts"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stderr.contains("W004"), "{stderr}");
+    let (_, stdout, _) = common::run(
+        common::kneeguide()
+            .args(["check", "--drafts", "--root"])
+            .arg(site.path()),
+    );
+    assert!(
+        stdout.contains(
+            "content/causes/cramp.md:20: draft; before it can be published:\n  - `clot` does not list it in `related` yet: add `cramp` there when you publish this page\n"
+        ),
+        "{stdout}"
+    );
+}
