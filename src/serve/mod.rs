@@ -481,6 +481,11 @@ fn report(
     let what = changed_sources
         .map(|changed| describe(&options.root, changed))
         .unwrap_or_default();
+    // A saved draft changes no page of a preview without --drafts: say why, and how to see it.
+    let drafts = match changed_sources {
+        Some(changed) if !options.drafts => drafts_among(&options.root, changed),
+        _ => Vec::new(),
+    };
     match result {
         Ok((files, pages, warnings)) => {
             if !warnings.is_empty() {
@@ -498,6 +503,13 @@ fn report(
                 ),
             };
             log.out(&summary);
+            if !drafts.is_empty() {
+                log.out(&format!(
+                    "{} {} a draft (`draft: true`), left out of this preview: stop and run `kneeguide serve --drafts` to preview drafts",
+                    drafts.join(", "),
+                    if drafts.len() == 1 { "is" } else { "are each" },
+                ));
+            }
         }
         Err(diagnostics) => {
             let text = diagnostics.to_string();
@@ -518,6 +530,29 @@ fn report(
 
 /// "content/about.md changed", "3 files changed (content/a.md, ...)". Editors' temporary files
 /// (written, then renamed away) are left out when the batch has other files.
+/// The changed content files that are drafts, as `content/...` paths.
+fn drafts_among(root: &std::path::Path, changed: &BTreeSet<PathBuf>) -> Vec<String> {
+    #[derive(serde::Deserialize)]
+    struct DraftFlag {
+        #[serde(default)]
+        draft: bool,
+    }
+    changed
+        .iter()
+        .filter(|path| path.extension().is_some_and(|e| e == "md"))
+        .filter(|path| {
+            let Ok(text) = std::fs::read_to_string(root.join(path)) else {
+                return false;
+            };
+            let file = crate::diagnostics::SourceFile::new((*path).clone(), text);
+            crate::content::frontmatter::split(&file).is_ok_and(|parts| {
+                serde_yaml::from_str::<DraftFlag>(&file.text[parts.yaml]).is_ok_and(|f| f.draft)
+            })
+        })
+        .map(|path| path.to_string_lossy().replace('\\', "/"))
+        .collect()
+}
+
 fn describe(root: &std::path::Path, changed: &BTreeSet<PathBuf>) -> String {
     let existing: Vec<&PathBuf> = changed.iter().filter(|p| root.join(p).exists()).collect();
     let shown: Vec<&PathBuf> = if existing.is_empty() {
