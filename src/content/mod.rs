@@ -102,9 +102,10 @@ pub struct Content {
     pub by_path: HashMap<String, usize>,
     /// Files that failed to load: links to them are not reported again as broken.
     pub failed: HashSet<String>,
-    /// Drafts left out of this build (`content_path`s): a reference to one says it is a draft
-    /// rather than that it does not exist.
-    pub drafts: HashSet<String>,
+    /// Drafts left out of this build, `content_path` -> the URL they would have: a reference
+    /// to one says it is a draft rather than that it does not exist (and `serve` says so at
+    /// its address).
+    pub drafts: HashMap<String, String>,
 }
 
 impl Content {
@@ -124,7 +125,7 @@ impl Content {
     /// cause, what to do about it).
     pub fn draft_cause(&self, id: &str) -> Option<(String, String)> {
         let path = format!("{CAUSES_DIR}/{id}.md");
-        self.drafts.contains(&path).then(|| {
+        self.drafts.contains_key(&path).then(|| {
             (
                 format!("cause `{id}`, a draft (content/{path} has `draft: true`) that is not published"),
                 format!(
@@ -233,7 +234,7 @@ pub fn load(root: &Path, include_drafts: bool, diagnostics: &mut Vec<Diagnostic>
     for (path, result) in files.iter().zip(results) {
         match result {
             Ok(page) if page.meta.draft() && !include_drafts => {
-                content.drafts.insert(page.content_path);
+                content.drafts.insert(page.content_path, page.url);
             }
             Ok(page) => content.pages.push(page),
             Err(errors) => {

@@ -266,7 +266,9 @@ pub fn build_in_memory(options: &BuildOptions) -> Result<(Files, usize, Diagnost
     Ok((sink.into_files(), pages, site.warnings))
 }
 
-type BuildResult = Result<(Files, usize, Diagnostics), Diagnostics>;
+/// A build's files, page count and warnings, and the drafts it left out (URL -> content path).
+type BuildResult = Result<(Files, usize, Diagnostics, Drafts), Diagnostics>;
+type Drafts = std::collections::BTreeMap<String, String>;
 type BuildFn = dyn Fn(&BuildOptions) -> BuildResult + Send + Sync;
 
 /// [`build_in_memory`], plus a test-only hook: with `KNEEGUIDE_TEST_HANG=<text>`, a rebuild of a
@@ -287,7 +289,18 @@ fn build_in_memory_with_test_hook(options: &BuildOptions) -> BuildResult {
     }
     let sink = MemorySink::default();
     let pages = crate::render(&site, &sink)?;
-    Ok((sink.into_files(), pages, site.warnings))
+    let drafts = site
+        .content
+        .drafts
+        .iter()
+        .map(|(path, url)| {
+            (
+                url.clone(),
+                format!("{}/{path}", crate::content::CONTENT_DIR),
+            )
+        })
+        .collect();
+    Ok((sink.into_files(), pages, site.warnings, drafts))
 }
 
 /// Runs each rebuild on a thread of its own and waits for it up to the limit.
@@ -487,7 +500,8 @@ fn report(
         _ => Vec::new(),
     };
     match result {
-        Ok((files, pages, warnings)) => {
+        Ok((files, pages, warnings, draft_urls)) => {
+            state.set_drafts(draft_urls);
             if !warnings.is_empty() {
                 log.err(&warnings.to_string());
             }
@@ -642,7 +656,7 @@ mod tests {
             let gate = shared.waiting.lock().unwrap().pop_front().unwrap();
             shared.entered.lock().unwrap().send(()).unwrap();
             let files = gate.recv().unwrap_or_default();
-            Ok((files, 1, Diagnostics::new()))
+            Ok((files, 1, Diagnostics::new(), Drafts::new()))
         });
         let rebuilder = Rebuilder::new(
             BuildOptions::new("."),
