@@ -132,6 +132,10 @@ impl<'a> Checker<'a> {
 
     /// Fills the placeholders of the text at `keys`, reporting those that cannot be filled.
     fn fill(&mut self, value: &str, keys: &[Key]) -> String {
+        for (_, number, name) in text::literal_numbers(value, self.config) {
+            let warning = text::literal_number_warning(number, name, self.at(keys));
+            self.found.push(warning);
+        }
         match text::fill(value, self.config, text::plain) {
             Ok(filled) => filled,
             Err(errors) => {
