@@ -89,8 +89,13 @@ fn report_body_errors(page: &Page, errors: &[BodyError], diagnostics: &mut Vec<D
     let spots: Vec<Spot> = shown.iter().map(|error| error.spot).collect();
     let offsets = crate::markdown::spot_offsets(page.body(), &spots);
     for (error, offset) in shown.into_iter().zip(offsets) {
-        let mut diagnostic = Diagnostic::error(error.code, &error.message)
-            .at(page.file.location_of_offset(page.parts.body.start + offset));
+        // Body problems are errors, but for the warning codes (a second heading with one text).
+        let mut diagnostic = if error.code.starts_with('W') {
+            Diagnostic::warning(error.code, &error.message)
+        } else {
+            Diagnostic::error(error.code, &error.message)
+        }
+        .at(page.file.location_of_offset(page.parts.body.start + offset));
         diagnostic.more = error.more;
         if let Some(help) = &error.help {
             diagnostic = diagnostic.with_help(help);
@@ -168,14 +173,26 @@ fn check_anchors(content: &Content, theme_ids: &ThemeIds, diagnostics: &mut Vec<
     }
 }
 
-/// A body may name `{urgent_number}` only when site.yaml sets it.
+/// A body may name `{urgent_number}` only when site.yaml sets it, a misspelt placeholder is an
+/// error, and a configured number written out is a warning (W050).
 fn check_placeholders(
     content: &Content,
     config: &crate::config::SiteConfig,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
     for page in &content.pages {
-        let (_, errors) = crate::placeholders::fill_known(page.body(), config);
+        let mut limit = KindLimit::default();
+        for (offset, number, name) in crate::placeholders::literal_numbers(page.body(), config) {
+            if limit.admit() {
+                let at = page.file.location_of_offset(page.parts.body.start + offset);
+                limit.push(
+                    crate::placeholders::literal_number_warning(number, name, at),
+                    diagnostics,
+                );
+            }
+        }
+        limit.finish(diagnostics);
+        let errors = crate::placeholders::body_errors(page.body(), config);
         for error in errors {
             diagnostics.push(
                 Diagnostic::error("E003", error.message)
@@ -216,6 +233,14 @@ fn check_related(
             None if content
                 .failed
                 .contains(&format!("{}/{id}.md", crate::content::CAUSES_DIR)) => {}
+            None if content.draft_cause(id).is_some() => {
+                let (message, help) = content.draft_cause(id).expect("checked in the guard");
+                diagnostics.push(
+                    Diagnostic::error("E003", format!("related {message}"))
+                        .at(at(index))
+                        .with_help(help),
+                );
+            }
             None => {
                 if !unknown.admit() {
                     continue;
@@ -229,7 +254,23 @@ fn check_related(
                 };
                 unknown.push(diagnostic, diagnostics);
             }
-            Some((_, other)) if !other.related.contains(&page.id) => {
+            // A draft may name published causes; they can name it back only once it is
+            // published (else publishing them without it fails with E003): `check --drafts`
+            // lists that as one of the draft's gaps instead.
+            Some(_) if page.meta.draft() => {}
+            Some((other_page, other)) if !other.related.contains(&page.id) => {
+                let help = if other_page.meta.draft() {
+                    format!(
+                        "`{id}` is a draft: add `{}` to its `related` before you publish it",
+                        page.id
+                    )
+                } else {
+                    format!(
+                        "add `{}` to `related` in {}, or remove `{id}` here",
+                        page.id,
+                        other_page.file.path.display()
+                    )
+                };
                 diagnostics.push(
                     Diagnostic::warning(
                         "W004",
@@ -239,7 +280,8 @@ fn check_related(
                             page.id
                         ),
                     )
-                    .at(at(index)),
+                    .at(at(index))
+                    .with_help(help),
                 );
             }
             Some(_) => {}

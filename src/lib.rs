@@ -45,6 +45,7 @@ pub mod scaffold;
 pub mod serve;
 pub mod theme_config;
 pub mod triage;
+pub mod unfinished;
 pub mod yaml;
 
 use std::collections::HashMap;
@@ -110,6 +111,9 @@ pub fn load(options: &BuildOptions) -> Result<Site, Diagnostics> {
     let mut found = Vec::new();
     let config = config::load(&options.root, options.base_url.as_deref(), &mut found);
     let mut content = content::load(&options.root, options.drafts, &mut found);
+    if let Some(config) = &config {
+        placeholders::fill_front_matter(&mut content, config, &mut found);
+    }
     // Without a config the theme's name is unknown: don't pile a second error on the first.
     let theme = config
         .as_ref()
@@ -141,6 +145,7 @@ pub fn load(options: &BuildOptions) -> Result<Site, Diagnostics> {
         today,
         &mut found,
     );
+    unfinished::check(&content, &mut found);
     if let Some(theme) = &theme {
         render::check_templates(theme, &content, &mut found);
     }

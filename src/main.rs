@@ -298,6 +298,9 @@ fn check(root: PathBuf, drafts: bool, deny_warnings: bool, cases: bool) -> ExitC
         print!("{}", report.table());
         failed_cases = report.failed();
     }
+    if drafts {
+        print!("{}", kneeguide::unfinished::drafts_report(&options.root));
+    }
     // Render too: template errors are only found by rendering.
     let result = kneeguide::build_into(&options, &kneeguide::output::DiscardSink)
         .map(|built| (built.pages, built.warnings));

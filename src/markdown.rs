@@ -80,6 +80,7 @@ pub fn render(body: &str, links: &LinkContext) -> (Rendered, Vec<BodyError>) {
         footnotes: Vec::new(),
         footnote_numbers: HashMap::new(),
         heading_ids: Ids::default(),
+        heading_texts: HashMap::new(),
         footnote_ids: HashMap::new(),
         footnote_slugs: Ids::default(),
         counts: Counts::default(),
@@ -156,6 +157,9 @@ struct Renderer<'a, 'b> {
     footnotes: Vec<(String, Vec<Event<'a>>)>,
     footnote_numbers: HashMap<String, usize>,
     heading_ids: Ids,
+    /// The id each heading's own text gave before any `-2` suffix -> that heading's text: a
+    /// second heading with the same text is a warning.
+    heading_texts: HashMap<String, String>,
     /// Footnote label -> the slug in its `fn-` and `fnref-` ids.
     footnote_ids: HashMap<String, String>,
     footnote_slugs: Ids,
@@ -256,6 +260,7 @@ impl<'a> Renderer<'a, '_> {
                 _ => None,
             })
             .collect();
+        let explicit = explicit_id.is_some();
         let base = match explicit_id {
             Some(id) => self.checked_custom_id(&id, spot),
             None => slugify(&title),
@@ -267,6 +272,7 @@ impl<'a> Renderer<'a, '_> {
         } else {
             base
         };
+        self.check_heading_clash(&base, &title, explicit, spot);
         let id = self.heading_ids.unique(base, self.links.reserved_ids);
         self.rendered.ids.insert(id.clone());
         let mut inner_html = String::new();
@@ -282,6 +288,63 @@ impl<'a> Renderer<'a, '_> {
             .into(),
         ));
         self.rendered.toc.push(Heading { level, id, title });
+    }
+
+    /// A heading that takes an id the theme gives one of this page's sections (E081), a custom
+    /// `{#id}` written twice (E082), and two headings with the same text (W052): each would
+    /// silently get a `-2` id and show twice in the contents.
+    fn check_heading_clash(&mut self, base: &str, title: &str, explicit: bool, spot: Spot) {
+        if base.is_empty() {
+            return;
+        }
+        let (code, message, help) = if self.links.reserved_ids.contains(base) {
+            let what = if explicit {
+                format!("heading id `{base}`")
+            } else {
+                format!("heading `{}`", escape_for_message(title))
+            };
+            (
+                "E081",
+                format!(
+                    "{what} duplicates the section `#{base}` that the theme already prints on this page"
+                ),
+                if explicit {
+                    "choose another id; links to `#{base}` reach the theme's section"
+                        .replace("{base}", base)
+                } else {
+                    "remove the heading (the theme shows this section from the front matter), or give it another title".to_owned()
+                },
+            )
+        } else if explicit && self.heading_ids.taken.contains(base) {
+            (
+                "E082",
+                format!("heading id `{base}` is used twice on this page"),
+                "give each heading its own `{#id}`: a link can reach only one of them".to_owned(),
+            )
+        } else if explicit {
+            return;
+        } else if let Some(first) = self.heading_texts.get(base) {
+            (
+                "W052",
+                format!(
+                    "two headings read `{}`: this one gets a numbered id (`#{base}-2`, …) and both show in the contents",
+                    escape_for_message(first)
+                ),
+                "give the headings different titles, or merge the two sections".to_owned(),
+            )
+        } else {
+            self.heading_texts.insert(base.to_owned(), title.to_owned());
+            return;
+        };
+        if self.admit(code) {
+            self.errors.push(BodyError {
+                code,
+                message,
+                help: Some(help),
+                spot,
+                more: 0,
+            });
+        }
     }
 
     /// The id written in `{#id}`, or an error and a safe stand-in.
@@ -901,7 +964,9 @@ mod tests {
             "../",
             "## Ice\n\n## Ice\n\n### Why {#why-ice}\n\n## Symptoms\n",
         );
-        assert!(errors.is_empty());
+        // The second "Ice" still gets its own id, with a warning that says so; "Symptoms" is
+        // a section the theme prints (E081).
+        assert_eq!(codes(&errors), ["W052", "E081"]);
         let ids: Vec<_> = out.toc.iter().map(|h| h.id.as_str()).collect();
         assert_eq!(
             ids,
@@ -993,12 +1058,45 @@ mod tests {
     }
 
     #[test]
+    fn headings_that_clash_are_reported_where_they_stand() {
+        let (_, errors) = render_at(
+            "first-aid.md",
+            "../",
+            "## Ice {#cold}\n\n## Heat {#cold}\n\n## More {#symptoms}\n\n## Rest\n\n## Rest\n",
+        );
+        let found: Vec<_> = errors
+            .iter()
+            .map(|e| (e.code, e.message.as_str(), e.spot))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    "E082",
+                    "heading id `cold` is used twice on this page",
+                    Spot::Heading(1)
+                ),
+                (
+                    "E081",
+                    "heading id `symptoms` duplicates the section `#symptoms` that the theme already prints on this page",
+                    Spot::Heading(2)
+                ),
+                (
+                    "W052",
+                    "two headings read `Rest`: this one gets a numbered id (`#rest-2`, …) and both show in the contents",
+                    Spot::Heading(4)
+                ),
+            ]
+        );
+    }
+
+    #[test]
     fn headings_named_like_footnotes_end_and_never_take_a_footnote_id() {
         let body = "## Fn codes explained\n\n## FN-1 guidance\n\n## Fn\n\n## Fn\n\n## fnref 2\n\n\
                     Text[^1], more[^codes-explained] and[^2].\n\n\
                     [^1]: One.\n\n[^codes-explained]: Two.\n\n[^2]: Three.\n";
         let (out, errors) = render_within_limit(body);
-        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(codes(&errors), ["W052"], "{errors:?}");
         let ids: Vec<&str> = out.toc.iter().map(|h| h.id.as_str()).collect();
         assert_eq!(
             ids,

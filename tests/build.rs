@@ -77,7 +77,7 @@ fn headings_get_ids_self_links_and_a_table_of_contents() {
     );
     assert!(
         about.contains(r#"<h2 id="what-it-is-2">"#),
-        "a repeated heading gets a unique id"
+        "a custom id is kept (repeated headings: markdown unit tests)"
     );
     assert!(
         about.contains(r##"<li><a href="#what-it-is-not">What it is not</a></li>"##),
@@ -936,4 +936,98 @@ fn the_sites_language_chooses_the_themes_strings_file() {
         "{stderr}"
     );
     assert!(stderr.contains("one of: de, en"), "{stderr}");
+}
+
+/// Issue 14 point 1: placeholders in front matter are checked where they are written; a
+/// configured number written out is a warning that names its placeholder.
+#[test]
+fn placeholders_in_front_matter_and_bodies_are_checked_and_numbers_suggest_them() {
+    let stderr = broken("placeholders");
+    assert_has(
+        &stderr,
+        &[
+            "error[E003]: unknown placeholder `{emergency_nummer}`",
+            "--> content/causes/clot.md:11:38",
+            "did you mean `{emergency_number}`?",
+            "error[E003]: unknown placeholder `{emergncy_number}`",
+            "--> content/causes/clot.md:23:75",
+            "warning[W050]: the number 112 is written out; site.yaml sets it as `emergency_number`",
+            "--> content/causes/clot.md:3:71",
+            "write `{emergency_number}` instead",
+        ],
+    );
+}
+
+/// Issue 14 point 2: scaffold leftovers in a published page are errors where they stand; the
+/// lengths the scaffold states are warnings at the field.
+#[test]
+fn scaffold_leftovers_are_refused_and_lengths_are_checked() {
+    let stderr = broken("unfinished");
+    assert_has(
+        &stderr,
+        &[
+            "error[E080]: scaffold leftover `TODO` in a page that is not a draft",
+            "--> content/causes/cyst.md:4:19",
+            "--> content/causes/cyst.md:19:13",
+            "--> content/causes/cyst.md:25:1",
+            "warning[W051]: `title` is 67 characters long; at most 60 fit where it is shown",
+            "--> content/causes/cyst.md:2:8",
+            "warning[W051]: `summary` is 7 characters long; it needs at least 50",
+            "--> content/causes/cyst.md:3:10",
+        ],
+    );
+}
+
+/// Issue 14 point 7: a heading the theme already prints, a custom id written twice and two
+/// headings with one text are reported where they stand.
+#[test]
+fn headings_that_clash_are_located() {
+    let stderr = broken("heading-clash");
+    assert_has(
+        &stderr,
+        &[
+            "error[E081]: heading `Symptoms` duplicates the section `#symptoms` that the theme already prints on this page",
+            "--> content/causes/cyst.md:25:1",
+            "error[E082]: heading id `cold` is used twice on this page",
+            "--> content/causes/cyst.md:31:9",
+            "warning[W052]: two headings read `What it is`: this one gets a numbered id (`#what-it-is-2`, …) and both show in the contents",
+            "--> content/causes/cyst.md:33:1",
+        ],
+    );
+}
+
+/// Issue 14 point 3: a related cause that exists as a draft is named as a draft, with what to do.
+#[test]
+fn a_related_cause_that_is_a_draft_says_so() {
+    let stderr = broken("draft-related");
+    assert_has(
+        &stderr,
+        &[
+            "error[E003]: related cause `cyst`, a draft (content/causes/cyst.md has `draft: true`) that is not published",
+            "--> content/causes/clot.md:14:11",
+            "publish it first (remove `draft: true` once it is finished), or leave `cyst` out until then",
+        ],
+    );
+    assert!(!stderr.contains("does not exist"), "{stderr}");
+}
+
+/// Issue 14 point 3: a draft that names a published cause gets no W004 (following its advice
+/// would make the published cause name an unpublished one, E003); `check --drafts` lists it.
+#[test]
+fn a_drafts_one_way_related_is_a_gap_of_the_draft_not_a_warning() {
+    let site = site_with(Some("drafts-one-way"));
+    let (code, _, stderr) = build(site.path(), &["--drafts"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stderr.contains("W004"), "{stderr}");
+    let (_, stdout, _) = common::run(
+        common::kneeguide()
+            .args(["check", "--drafts", "--root"])
+            .arg(site.path()),
+    );
+    assert!(
+        stdout.contains(
+            "content/causes/cramp.md:20: draft; before it can be published:\n  - `clot` does not list it in `related` yet: add `cramp` there when you publish this page\n"
+        ),
+        "{stdout}"
+    );
 }

@@ -299,3 +299,66 @@ fn a_broken_archetype_is_reported_with_its_file() {
     assert!(stderr.contains("archetypes/page.md"), "{stderr}");
     assert!(!site.path().join("content/exercises.md").exists());
 }
+
+/// Issue 14 point 2: `check --drafts` lists what a draft still lacks; once `draft: true` is
+/// removed, every scaffold leftover is a located error.
+#[test]
+fn an_unfinished_scaffold_is_listed_as_a_draft_and_refused_once_published() {
+    let site = cli_site(None);
+    let (code, _, stderr) = run(site.path(), &["new", "cause", "bakers-cyst"]);
+    assert_eq!(code, 0, "{stderr}");
+    let path = site.path().join("content/causes/bakers-cyst.md");
+    let scaffold = fs::read_to_string(&path).unwrap();
+
+    let (code, stdout, stderr) = run(site.path(), &["check", "--drafts"]);
+    assert_eq!(code, 0, "{stderr}");
+    let draft_line = scaffold.lines().position(|l| l == "draft: true").unwrap() + 1;
+    for expected in [
+        format!("content/causes/bakers-cyst.md:{draft_line}: draft; before it can be published:"),
+        "  - 9 scaffold leftover(s) (`TODO`) on line 13, 16, 26, 42, 50, 51, 68, 74, 78".to_owned(),
+        "  - no source with a `url:` (https://…) a reader can follow".to_owned(),
+        "  - remove the line `draft: true`".to_owned(),
+    ] {
+        assert!(
+            stdout.contains(&expected),
+            "{expected} missing from {stdout}"
+        );
+    }
+
+    fs::write(&path, scaffold.replace("\ndraft: true\n", "\n")).unwrap();
+    let (code, stdout, stderr) = run(site.path(), &["check"]);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    for expected in [
+        "error[E080]: scaffold leftover `TODO` in a page that is not a draft",
+        "  --> content/causes/bakers-cyst.md:13:3",
+        "  --> content/causes/bakers-cyst.md:16:19",
+        "  --> content/causes/bakers-cyst.md:50:13",
+        "error: check found 9 errors",
+    ] {
+        assert!(
+            stderr.contains(expected),
+            "{expected} missing from {stderr}"
+        );
+    }
+}
+
+/// Issue 14 point 2: in a site with a decision tree, a new cause's list says that no outcome
+/// names it yet.
+#[test]
+fn a_draft_cause_no_outcome_names_is_listed_as_such() {
+    let site = tempfile::tempdir().unwrap();
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for part in ["content", "themes"] {
+        copy_dir(&repo.join(part), &site.path().join(part));
+    }
+    fs::copy(repo.join("site.yaml"), site.path().join("site.yaml")).unwrap();
+    let (code, _, stderr) = run(site.path(), &["new", "cause", "shin-splints"]);
+    assert_eq!(code, 0, "{stderr}");
+    let (_, stdout, _) = run(site.path(), &["check", "--drafts"]);
+    assert!(
+        stdout.contains(
+            "  - no outcome of the decision tree names it: add `shin-splints` to an outcome's `causes` in content/decision-tree.md"
+        ),
+        "{stdout}"
+    );
+}

@@ -907,3 +907,36 @@ fn a_failing_safety_case_shows_in_the_overlay() {
     );
     serve.stop();
 }
+
+/// Issue 14 point 3: saving a draft while serving without `--drafts` says that it is a draft
+/// and how to preview it, instead of only "no page changed", and so does its address.
+#[test]
+fn saving_a_draft_says_it_is_a_draft_and_how_to_preview_it() {
+    let serve = Serve::start(cli_site(), &[]);
+    fs::write(
+        serve.path("content/draft.md"),
+        "---\ntitle: Draft\ndescription: A draft page for the serve tests only.\nlast_reviewed: 2026-01-10\ndraft: true\n---\nDraft.\n",
+    )
+    .unwrap();
+    wait_for("the draft's note", || {
+        serve.stdout.lock().unwrap().contains(
+            "content/draft.md is a draft (`draft: true`), left out of this preview: stop and run `kneeguide serve --drafts` to preview drafts",
+        )
+    });
+    // Its address is a 404 that says why (serve only: a published site has no drafts).
+    for address in ["/draft/", "/draft"] {
+        let reply = serve.get(address);
+        assert_eq!(reply.status, 404, "{address}");
+        assert!(
+            reply.text().starts_with(
+                "Not found: this address is the page content/draft.md, which is a draft (`draft: true`).\n"
+            ),
+            "{address}: {}",
+            reply.text()
+        );
+        assert!(reply.text().contains("`kneeguide serve --drafts`"));
+    }
+    assert_eq!(serve.get("/missing/").status, 404);
+    assert!(!serve.get("/missing/").text().contains("draft"));
+    serve.stop();
+}

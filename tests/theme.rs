@@ -925,6 +925,34 @@ fn service_names_fill_their_placeholders_in_bodies_and_tree_texts() {
     assert!(sprain.contains("go to the emergency department (in Germany the Notaufnahme)."));
 }
 
+/// Issue 14 point 1: the care-card lines of cause pages name the services from site.yaml, and
+/// no page of the guide (JSON-LD included) shows a placeholder unfilled.
+#[test]
+fn cause_front_matter_fills_its_placeholders_and_no_page_shows_one_raw() {
+    let injury = unescape(page("causes/knee-injury/index.html"));
+    assert!(injury.contains(
+        "go to the emergency department (in Germany the Notaufnahme), as a bone may be broken"
+    ));
+    let overuse = unescape(page("causes/overuse/index.html"));
+    assert!(overuse.contains(
+        "you cannot put weight on the leg: go to the emergency department (in Germany the Notaufnahme)"
+    ));
+    let slipped = unescape(page("causes/epiphysiolysis/index.html"));
+    assert!(
+        slipped.contains(
+            "go to a children's emergency department (in Germany the Kinder-Notaufnahme)"
+        )
+    );
+    for (path, html) in pages() {
+        for name in kneeguide::placeholders::PLACEHOLDERS {
+            assert!(
+                !html.contains(&format!("{{{name}}}")),
+                "{path} shows {{{name}}} unfilled"
+            );
+        }
+    }
+}
+
 /// Point 9: pages that have sources list them (the about page says every page does).
 #[test]
 fn home_and_tree_pages_list_their_sources_when_they_have_any() {

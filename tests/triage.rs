@@ -1219,3 +1219,20 @@ fn the_guide_tree_compiles_and_matches_the_golden_paths() {
         "no inline script"
     );
 }
+
+/// Issue 14 point 1: a configured number written out in a tree text is a warning that names
+/// its placeholder, at the text.
+#[test]
+fn w050_a_number_written_out_in_the_tree_suggests_its_placeholder() {
+    let found = warnings("w050-number");
+    assert!(
+        has(
+            &found,
+            "W050",
+            &["the number 112 is written out", "`emergency_number`"],
+            (TREE, 51, 14)
+        ),
+        "{}",
+        shown(&found)
+    );
+}

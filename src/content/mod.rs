@@ -105,6 +105,10 @@ pub struct Content {
     pub by_path: HashMap<String, usize>,
     /// Files that failed to load: links to them are not reported again as broken.
     pub failed: HashSet<String>,
+    /// Drafts left out of this build, `content_path` -> the URL they would have: a reference
+    /// to one says it is a draft rather than that it does not exist (and `serve` says so at
+    /// its address).
+    pub drafts: HashMap<String, String>,
 }
 
 impl Content {
@@ -118,6 +122,20 @@ impl Content {
         let index = *self.by_path.get(&format!("{CAUSES_DIR}/{id}.md"))?;
         let page = &self.pages[index];
         page.cause().map(|meta| (page, meta))
+    }
+
+    /// For E003 on a cause id that names a draft left out of this build: (the words for the
+    /// cause, what to do about it).
+    pub fn draft_cause(&self, id: &str) -> Option<(String, String)> {
+        let path = format!("{CAUSES_DIR}/{id}.md");
+        self.drafts.contains_key(&path).then(|| {
+            (
+                format!("cause `{id}`, a draft (content/{path} has `draft: true`) that is not published"),
+                format!(
+                    "publish it first (remove `draft: true` once it is finished), or leave `{id}` out until then; `--drafts` includes drafts in `serve`, `check` and `build`"
+                ),
+            )
+        })
     }
 
     pub fn tree(&self) -> Option<(&Page, &TreeMeta)> {
@@ -218,7 +236,9 @@ pub fn load(root: &Path, include_drafts: bool, diagnostics: &mut Vec<Diagnostic>
     let mut content = Content::default();
     for (path, result) in files.iter().zip(results) {
         match result {
-            Ok(page) if page.meta.draft() && !include_drafts => {}
+            Ok(page) if page.meta.draft() && !include_drafts => {
+                content.drafts.insert(page.content_path, page.url);
+            }
             Ok(page) => content.pages.push(page),
             Err(errors) => {
                 content.failed.insert(content_path_of(&content_dir, path));

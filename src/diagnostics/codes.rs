@@ -66,6 +66,12 @@ pub const CODES: &[(&str, &str)] = &[
     ("E070", "an output folder inside the site's sources"),
     ("E071", "a staging folder lost its marker"),
     ("E072", "serve: a rebuild past its time limit"),
+    ("E080", "a scaffold leftover in a page that is not a draft"),
+    (
+        "E081",
+        "a body heading that takes the id of a section the theme prints",
+    ),
+    ("E082", "a custom heading id used twice on one page"),
     (
         "E100",
         "the theme has no strings file for the site's language",
@@ -81,6 +87,15 @@ pub const CODES: &[(&str, &str)] = &[
     ("W030", "raw HTML not checked"),
     ("W040", "the previous site could not be deleted"),
     ("W041", "an interrupted build's site was restored"),
+    (
+        "W050",
+        "a configured phone number written out instead of its placeholder",
+    ),
+    (
+        "W051",
+        "a title, summary or description outside its length limits",
+    ),
+    ("W052", "two headings with the same text on one page"),
 ];
 
 /// What `code` means, if it is one of ours.

@@ -449,6 +449,16 @@ fn respond(request: &Request, state: &State) -> Response {
                     return redirect(&format!("{path}/"), request.query());
                 }
             }
+            if let Some(source) = state.draft_at(&path) {
+                return Response::text(
+                    404,
+                    &format!(
+                        "Not found: this address is the page {source}, which is a draft (`draft: true`).\n\
+                         Drafts are left out of this preview. To preview it, stop kneeguide and run\n\
+                         `kneeguide serve --drafts`; remove `draft: true` to publish it.\n"
+                    ),
+                );
+            }
             match files.get("404.html") {
                 Some(bytes) => page(404, "404.html", bytes, &published),
                 None => Response::text(404, "Not found.\n"),

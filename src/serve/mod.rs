@@ -291,7 +291,9 @@ pub fn build_in_memory(options: &BuildOptions) -> Result<(Files, usize, Diagnost
     Ok((sink.into_files(), built.pages, built.warnings))
 }
 
-type BuildResult = Result<(Files, usize, Diagnostics), Diagnostics>;
+/// A build's files, page count and warnings, and the drafts it left out (URL -> content path).
+type BuildResult = Result<(Files, usize, Diagnostics, Drafts), Diagnostics>;
+type Drafts = std::collections::BTreeMap<String, String>;
 type BuildFn = dyn Fn(&BuildOptions) -> BuildResult + Send + Sync;
 
 /// [`build_in_memory`], plus a test-only hook: with `KNEEGUIDE_TEST_HANG=<text>`, a rebuild of a
@@ -312,7 +314,18 @@ fn build_in_memory_with_test_hook(options: &BuildOptions) -> BuildResult {
     }
     let sink = MemorySink::default();
     let pages = crate::render(&site, &sink)?;
-    Ok((sink.into_files(), pages, site.warnings))
+    let drafts = site
+        .content
+        .drafts
+        .iter()
+        .map(|(path, url)| {
+            (
+                url.clone(),
+                format!("{}/{path}", crate::content::CONTENT_DIR),
+            )
+        })
+        .collect();
+    Ok((sink.into_files(), pages, site.warnings, drafts))
 }
 
 /// Runs each rebuild on a thread of its own and waits for it up to the limit.
@@ -505,8 +518,14 @@ fn report(
     let what = changed_sources
         .map(|changed| describe(&options.root, changed))
         .unwrap_or_default();
+    // A saved draft changes no page of a preview without --drafts: say why, and how to see it.
+    let drafts = match changed_sources {
+        Some(changed) if !options.drafts => drafts_among(&options.root, changed),
+        _ => Vec::new(),
+    };
     match result {
-        Ok((files, pages, warnings)) => {
+        Ok((files, pages, warnings, draft_urls)) => {
+            state.set_drafts(draft_urls);
             if !warnings.is_empty() {
                 log.err(&warnings.render(colour_on_stderr()));
             }
@@ -522,6 +541,13 @@ fn report(
                 ),
             };
             log.out(&summary);
+            if !drafts.is_empty() {
+                log.out(&format!(
+                    "{} {} a draft (`draft: true`), left out of this preview: stop and run `kneeguide serve --drafts` to preview drafts",
+                    drafts.join(", "),
+                    if drafts.len() == 1 { "is" } else { "are each" },
+                ));
+            }
         }
         Err(diagnostics) => {
             // The browser's overlay gets plain text; the terminal may get colour.
@@ -542,6 +568,29 @@ fn report(
 
 /// "content/about.md changed", "3 files changed (content/a.md, ...)". Editors' temporary files
 /// (written, then renamed away) are left out when the batch has other files.
+/// The changed content files that are drafts, as `content/...` paths.
+fn drafts_among(root: &std::path::Path, changed: &BTreeSet<PathBuf>) -> Vec<String> {
+    #[derive(serde::Deserialize)]
+    struct DraftFlag {
+        #[serde(default)]
+        draft: bool,
+    }
+    changed
+        .iter()
+        .filter(|path| path.extension().is_some_and(|e| e == "md"))
+        .filter(|path| {
+            let Ok(text) = std::fs::read_to_string(root.join(path)) else {
+                return false;
+            };
+            let file = crate::diagnostics::SourceFile::new((*path).clone(), text);
+            crate::yaml::split(&file).is_ok_and(|parts| {
+                serde_yaml::from_str::<DraftFlag>(&file.text[parts.yaml]).is_ok_and(|f| f.draft)
+            })
+        })
+        .map(|path| path.to_string_lossy().replace('\\', "/"))
+        .collect()
+}
+
 fn describe(root: &std::path::Path, changed: &BTreeSet<PathBuf>) -> String {
     let existing: Vec<&PathBuf> = changed.iter().filter(|p| root.join(p).exists()).collect();
     let shown: Vec<&PathBuf> = if existing.is_empty() {
@@ -631,7 +680,7 @@ mod tests {
             let gate = shared.waiting.lock().unwrap().pop_front().unwrap();
             shared.entered.lock().unwrap().send(()).unwrap();
             let files = gate.recv().unwrap_or_default();
-            Ok((files, 1, Diagnostics::new()))
+            Ok((files, 1, Diagnostics::new(), Drafts::new()))
         });
         let rebuilder = Rebuilder::new(
             BuildOptions::new("."),

@@ -53,6 +53,9 @@ pub struct State {
     inner: Mutex<Inner>,
     changed: Condvar,
     instance: String,
+    /// The drafts the last good build left out: URL (`causes/x/`) -> content path, so that
+    /// their addresses can say why they are not found.
+    drafts: Mutex<Arc<BTreeMap<String, String>>>,
 }
 
 impl Default for State {
@@ -82,7 +85,20 @@ impl State {
             }),
             changed: Condvar::new(),
             instance,
+            drafts: Mutex::default(),
         }
+    }
+
+    pub fn set_drafts(&self, drafts: BTreeMap<String, String>) {
+        *self.drafts.lock().unwrap_or_else(|p| p.into_inner()) = Arc::new(drafts);
+    }
+
+    /// The content path of the draft that would be published at `path` (`causes/x/`,
+    /// `causes/x/index.html` or `causes/x`), if any.
+    pub fn draft_at(&self, path: &str) -> Option<String> {
+        let drafts = Arc::clone(&self.drafts.lock().unwrap_or_else(|p| p.into_inner()));
+        let folder = path.trim_end_matches("index.html").trim_end_matches('/');
+        drafts.get(&format!("{folder}/")).cloned()
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {

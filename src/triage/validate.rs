@@ -132,6 +132,10 @@ impl<'a> Checker<'a> {
 
     /// Fills the placeholders of the text at `keys`, reporting those that cannot be filled.
     fn fill(&mut self, value: &str, keys: &[Key]) -> String {
+        for (_, number, name) in text::literal_numbers(value, self.config) {
+            let warning = text::literal_number_warning(number, name, self.at(keys));
+            self.found.push(warning);
+        }
         match text::fill(value, self.config) {
             Ok(filled) => filled,
             Err(errors) => {
@@ -177,6 +181,15 @@ impl<'a> Checker<'a> {
                     .content
                     .failed
                     .contains(&format!("{CAUSES_DIR}/{id}.md")) => {}
+                None if self.content.draft_cause(id).is_some() => {
+                    let (message, help) = self.content.draft_cause(id).expect("checked above");
+                    self.error(
+                        "E003",
+                        format!("outcome `{outcome_id}` names {message}"),
+                        at,
+                        Some(help),
+                    );
+                }
                 None => {
                     let help = self.suggest(id, &self.cause_ids(), "causes");
                     self.error(
@@ -1102,13 +1115,20 @@ fn offer_see_also(
             paths_to[oi].push(step);
         }
     }
-    // A cause page that failed to load has its own error; without it, what an outcome could
-    // offer is unknown, and "nothing to offer" would be a false second error.
+    // A cause page that failed to load has its own error, and so does an outcome naming a
+    // draft left out of this build; without them, what an outcome could offer is unknown, and
+    // "nothing to offer" would be a false second error.
     let a_cause_failed = c
         .content
         .failed
         .iter()
-        .any(|path| path.starts_with("causes/"));
+        .any(|path| path.starts_with("causes/"))
+        || c.meta.outcomes.iter().any(|outcome| {
+            outcome
+                .causes
+                .iter()
+                .any(|id| c.content.draft_cause(id).is_some())
+        });
     for oi in 0..outcomes.len() {
         if !outcomes[oi].causes.is_empty() || outcomes[oi].see_also_explicit || a_cause_failed {
             continue;
