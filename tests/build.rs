@@ -247,7 +247,7 @@ fn unknown_field_names_allowed_fields_and_the_nearest() {
     assert_has(
         &stderr,
         &[
-            "error[E001]: unknown field `descripton`, expected one of `title`, `description`",
+            "error[E001]: unknown field `descripton` in the front matter; its fields are `title`, `description`",
             "--> content/team.md:3:1",
             " 3 | descripton: What the fixture guide is and is not.\n   | ^^^^^^^^^^",
             "help: did you mean `description`?",
@@ -261,7 +261,7 @@ fn wrong_type() {
     assert_has(
         &stderr,
         &[
-            "error[E001]: nav_order: invalid type: string \"second\", expected u32",
+            "error[E001]: `nav_order` must be a whole number, e.g. `nav_order: 2`, not a text",
             "--> content/team.md:4:12",
         ],
     );
@@ -273,7 +273,7 @@ fn missing_required_field() {
     assert_has(
         &stderr,
         &[
-            "error[E001]: missing field `summary`",
+            "error[E001]: missing field `summary`: the front matter needs a line `summary: …`",
             "--> content/causes/cyst.md:2:1",
         ],
     );
@@ -372,7 +372,7 @@ fn unknown_urgency_word() {
     assert_has(
         &stderr,
         &[
-            "error[E004]: min_urgency: unknown variant `soon`, expected one of `self_care`, `routine`, `urgent`, `emergency`",
+            "error[E004]: `min_urgency` cannot be `soon`: use one of `self_care`, `routine`, `urgent`, `emergency`",
             "--> content/causes/clot.md:6:14",
         ],
     );
@@ -397,7 +397,7 @@ fn front_matter_that_is_not_a_mapping() {
     assert_has(
         &stderr,
         &[
-            "error[E001]: invalid type: sequence, expected struct PlainMeta",
+            "error[E001]: the front matter must be `name: value` lines such as `title: …`, not a list",
             "--> content/team.md:2:1",
         ],
     );

@@ -180,7 +180,7 @@ fn e004_words_outside_the_closed_vocabularies() {
         "e004-vocabulary",
         &[expect(
             "E004",
-            &["unknown variant `soon`", "emergency"],
+            &["cannot be `soon`", "emergency"],
             (TREE, 60, 14),
         )],
     );

@@ -3,6 +3,7 @@
 
 pub mod frontmatter;
 pub mod meta;
+mod yaml_words;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};

@@ -1,0 +1,155 @@
+//! Messages for editors (issue 14, points 4, 5, 6, 8, 9): each fixture under
+//! tests/fixtures/editor/<case>/ is copied on top of a good site (the triage fixture's for tree
+//! cases, tests/fixtures/good for the others), and the message and its location are checked.
+
+mod common;
+
+use std::path::Path;
+
+use common::{copy_dir, fixture};
+use kneeguide::BuildOptions;
+use kneeguide::content::meta::Date;
+use kneeguide::diagnostics::Diagnostic;
+
+/// A temporary site: `base` with the case's files on top.
+fn site(base: &str, case: &str) -> tempfile::TempDir {
+    let temp = tempfile::tempdir().unwrap();
+    copy_dir(&fixture(base), temp.path());
+    copy_dir(&fixture("editor").join(case), temp.path());
+    temp
+}
+
+fn options(root: &Path) -> BuildOptions {
+    BuildOptions {
+        today: Date::parse("2026-06-01"),
+        ..BuildOptions::new(root)
+    }
+}
+
+fn failures(base: &str, case: &str) -> Vec<Diagnostic> {
+    let temp = site(base, case);
+    match kneeguide::load(&options(temp.path())) {
+        Ok(_) => panic!("{case}: the site loaded, but errors were expected"),
+        Err(diagnostics) => diagnostics.into_iter().collect(),
+    }
+}
+
+/// The one diagnostic of `found` with `code`: its message, help and file:line:column.
+fn only<'a>(found: &'a [Diagnostic], code: &str) -> &'a Diagnostic {
+    let matching: Vec<_> = found.iter().filter(|d| d.code == code).collect();
+    assert_eq!(matching.len(), 1, "expected one {code} in {found:#?}");
+    matching[0]
+}
+
+fn at(diagnostic: &Diagnostic) -> (String, usize, usize) {
+    let location = diagnostic.location.as_ref().expect("a location");
+    (
+        location.file.display().to_string(),
+        location.line,
+        location.column,
+    )
+}
+
+const TREE: &str = "content/decision-tree.md";
+const ABOUT: &str = "content/about.md";
+
+// Point 4: the tree's errors name things as editors do, in plain words.
+
+#[test]
+fn a_text_where_the_tree_needs_a_list() {
+    let found = failures("triage/_shared", "tree-causes-not-a-list");
+    let error = only(&found, "E001");
+    assert_eq!(
+        error.message,
+        "outcome o-emergency: `causes` must be a list, e.g. `causes: [clot]`, not a text"
+    );
+    assert_eq!(at(error), (TREE.to_owned(), 50, 13));
+}
+
+#[test]
+fn an_unknown_field_of_an_answer_names_question_and_answer() {
+    let found = failures("triage/_shared", "tree-answer-unknown-field");
+    let error = only(&found, "E001");
+    assert!(
+        error
+            .message
+            .starts_with("unknown field `nxt` in question q-age, answer adult; its fields are `id`, `label`, `next`"),
+        "{error}"
+    );
+    assert_eq!(error.help.as_deref(), Some("did you mean `next`?"));
+    assert_eq!(at(error), (TREE.to_owned(), 22, 65));
+}
+
+#[test]
+fn a_missing_field_names_the_question() {
+    let found = failures("triage/_shared", "tree-missing-field");
+    let error = only(&found, "E001");
+    assert_eq!(
+        error.message,
+        "missing field `heading`: question q-age needs a line `heading: …`"
+    );
+    assert_eq!(at(error), (TREE.to_owned(), 16, 5));
+}
+
+// Point 5: YAML mistakes in plain words.
+
+#[test]
+fn a_tab_in_the_indentation_is_named() {
+    let found = failures("good", "yaml-tab");
+    let error = only(&found, "E017");
+    assert!(
+        error.message.contains("a tab is used for indentation"),
+        "{error}"
+    );
+    assert!(
+        error
+            .help
+            .as_deref()
+            .unwrap()
+            .contains("replace the tab with spaces")
+    );
+    assert_eq!(at(error), (ABOUT.to_owned(), 6, 1));
+}
+
+#[test]
+fn a_day_first_date_points_at_its_line_and_shows_the_iso_date() {
+    let found = failures("good", "yaml-date");
+    let error = only(&found, "E001");
+    assert_eq!(
+        error.message,
+        "`last_reviewed` must be a date written year-month-day, e.g. `2026-01-10`, not `10.01.2026`"
+    );
+    assert_eq!(at(error), (ABOUT.to_owned(), 5, 16));
+}
+
+#[test]
+fn an_unquoted_colon_explains_quoting() {
+    let found = failures("good", "yaml-colon");
+    let error = only(&found, "E017");
+    assert!(error.message.contains("contains `: `"), "{error}");
+    assert_eq!(
+        error.help.as_deref(),
+        Some("put the whole text in quotes: `title: \"About: this guide\"`")
+    );
+    assert_eq!(at(error), (ABOUT.to_owned(), 2, 13));
+}
+
+#[test]
+fn front_matter_closed_by_a_rule_in_the_body_gets_its_own_hint() {
+    let found = failures("good", "yaml-unclosed-rule");
+    let error = only(&found, "E018");
+    assert!(
+        error
+            .message
+            .contains("the front matter is not closed before the text"),
+        "{error}"
+    );
+    assert!(
+        error
+            .help
+            .as_deref()
+            .unwrap()
+            .contains("is a rule in the text")
+    );
+    assert_eq!(at(error), (ABOUT.to_owned(), 10, 1));
+}
