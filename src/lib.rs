@@ -136,6 +136,12 @@ pub fn load(options: &BuildOptions) -> Result<Site, Diagnostics> {
     let tree = config
         .as_ref()
         .and_then(|config| triage::compile(&content, config, &options.root, &mut found));
+    // Drafts may add causes to the tree's outcomes: the reviewed list is of the published tree.
+    if let Some(tree) = &tree
+        && !options.drafts
+    {
+        triage::golden::compare(&options.root, tree, &mut found);
+    }
     if let (Some(theme), Some(config)) = (&theme, &config) {
         check::check_static_collisions(theme, &config.theme, &content, tree.as_ref(), &mut found);
     }

@@ -153,3 +153,74 @@ fn front_matter_closed_by_a_rule_in_the_body_gets_its_own_hint() {
     );
     assert_eq!(at(error), (ABOUT.to_owned(), 10, 1));
 }
+
+// Point 6: the reviewed path list without Rust.
+
+fn warnings(base: &str, case: &str) -> Vec<Diagnostic> {
+    let temp = site(base, case);
+    match kneeguide::load(&options(temp.path())) {
+        Ok(site) => site.warnings.into_iter().collect(),
+        Err(diagnostics) => panic!("{case}: the site does not load:\n{diagnostics}"),
+    }
+}
+
+#[test]
+fn check_warns_when_the_paths_differ_from_the_reviewed_list() {
+    let found = warnings("triage/_shared", "paths-differ");
+    let warning = only(&found, "W060");
+    assert_eq!(
+        warning.message,
+        "the decision tree's paths differ from the reviewed list tests/golden/decision-tree-paths.txt: 1 line new or changed, 1 line gone"
+    );
+    assert!(
+        warning
+            .help
+            .as_deref()
+            .unwrap()
+            .contains("`kneeguide tree paths > tests/golden/decision-tree-paths.txt`, review the difference with `git diff tests/golden/decision-tree-paths.txt`"),
+        "{warning}"
+    );
+    assert_eq!(
+        at(warning),
+        ("tests/golden/decision-tree-paths.txt".to_owned(), 13, 1)
+    );
+}
+
+#[test]
+fn no_reviewed_list_no_warning() {
+    let temp = tempfile::tempdir().unwrap();
+    copy_dir(&fixture("triage/_shared"), temp.path());
+    let site = kneeguide::load(&options(temp.path())).unwrap();
+    assert!(!site.warnings.iter().any(|w| w.code == "W060"));
+}
+
+/// `kneeguide tree paths` prints exactly the committed list of the guide, and what it prints
+/// for a changed tree, written to the file, makes the warning go away.
+#[test]
+fn tree_paths_prints_the_reviewed_list() {
+    let guide = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_kneeguide"))
+        .args(["tree", "paths", "--root"])
+        .arg(guide)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let committed =
+        std::fs::read_to_string(guide.join("tests/golden/decision-tree-paths.txt")).unwrap();
+    assert_eq!(String::from_utf8(output.stdout).unwrap(), committed);
+
+    let temp = site("triage/_shared", "paths-differ");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_kneeguide"))
+        .args(["tree", "paths", "--root"])
+        .arg(temp.path())
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    std::fs::write(
+        temp.path().join("tests/golden/decision-tree-paths.txt"),
+        &output.stdout,
+    )
+    .unwrap();
+    let site = kneeguide::load(&options(temp.path())).unwrap();
+    assert!(!site.warnings.iter().any(|w| w.code == "W060"));
+}
