@@ -24,6 +24,7 @@ pub mod content;
 pub mod diagnostics;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod link_hints;
 pub mod markdown;
 pub mod output;
 pub mod placeholders;

@@ -299,7 +299,7 @@ fn broken_internal_link() {
         &[
             "error[E020]: broken link `causes/clott.md`: there is no page content/causes/clott.md",
             "--> content/team.md:8:12",
-            "did you mean content/causes/clot.md?",
+            "did you mean `causes/clot.md` (content/causes/clot.md)?",
         ],
     );
 }

@@ -224,3 +224,75 @@ fn tree_paths_prints_the_reviewed_list() {
     let site = kneeguide::load(&options(temp.path())).unwrap();
     assert!(!site.warnings.iter().any(|w| w.code == "W060"));
 }
+
+// Point 8: link hints that fit, each a link that works from the file it is in.
+
+#[test]
+fn a_page_elsewhere_is_suggested_relative_to_this_file() {
+    let found = failures("good", "link-elsewhere");
+    let error = only(&found, "E020");
+    assert_eq!(
+        error.message,
+        "broken link `about.md`: there is no page content/causes/about.md"
+    );
+    assert!(
+        error
+            .help
+            .as_deref()
+            .unwrap()
+            .starts_with("did you mean `../about.md` (content/about.md)?"),
+        "{error}"
+    );
+    assert_eq!(at(error), ("content/causes/cyst.md".to_owned(), 25, 6));
+}
+
+#[test]
+fn a_site_absolute_address_suggests_the_markdown_file() {
+    let found = failures("good", "link-site-absolute");
+    let error = only(&found, "E020");
+    assert_eq!(error.message, "unsupported link `/causes/clot/#signs`");
+    assert_eq!(
+        error.help.as_deref(),
+        Some("link the page's Markdown file, relative to this one: `causes/clot.md#signs`")
+    );
+    assert_eq!(at(error), (ABOUT.to_owned(), 22, 25));
+}
+
+#[test]
+fn a_full_link_to_the_own_site_suggests_the_relative_link() {
+    let found = failures("good", "link-own-domain");
+    let error = only(&found, "E090");
+    assert_eq!(
+        error.message,
+        "link `https://example.org/causes/clot/` is a full address of this site"
+    );
+    assert!(
+        error
+            .help
+            .as_deref()
+            .unwrap()
+            .starts_with("link the page's Markdown file instead: `causes/clot.md`"),
+        "{error}"
+    );
+    assert_eq!(at(error), (ABOUT.to_owned(), 22, 25));
+}
+
+/// The canned example is a real page, written relative to the file: following the hint works.
+#[test]
+fn the_example_in_the_hint_is_a_link_that_works() {
+    let found = failures("good", "link-unknown-address");
+    let error = only(&found, "E020");
+    assert_eq!(
+        error.help.as_deref(),
+        Some(
+            "link to another page by its Markdown file, relative to this one (e.g. `../_index.md`), or use a full https:// address"
+        )
+    );
+    assert_eq!(at(error), ("content/causes/cyst.md".to_owned(), 25, 5));
+    // Following the example: the site loads.
+    let temp = site("good", "link-unknown-address");
+    let page = temp.path().join("content/causes/cyst.md");
+    let text = std::fs::read_to_string(&page).unwrap();
+    std::fs::write(&page, text.replace("(/lists/)", "(../_index.md)")).unwrap();
+    kneeguide::load(&options(temp.path())).unwrap_or_else(|d| panic!("{d}"));
+}
