@@ -357,6 +357,8 @@ pub struct BuildReport {
     pub pages: usize,
     pub elapsed: Duration,
     pub warnings: Diagnostics,
+    /// The address the site was built for (`--base-url` or `site.yaml`), ending with `/`.
+    pub base_url: String,
 }
 
 /// `kneeguide build`: load, check, render into a staging folder, swap it in as `output`.
@@ -372,7 +374,16 @@ pub fn build_with(
     on_wait: &dyn Fn(&str),
 ) -> Result<BuildReport, Diagnostics> {
     let started = Instant::now();
-    let site = load(options)?;
+    let mut site = load(options)?;
+    // Publishing: a build (unlike check and serve) says when its address is a placeholder.
+    if let Some(warning) = config::example_address_warning(
+        &options.root,
+        &site.config.base_url,
+        options.base_url.is_some(),
+    ) {
+        site.warnings.push(warning);
+        site.warnings = site.warnings.sorted();
+    }
     if options.deny_warnings && site.warnings.warning_count() > 0 {
         return Err(site.warnings);
     }
@@ -391,6 +402,7 @@ pub fn build_with(
         pages,
         elapsed: started.elapsed(),
         warnings,
+        base_url: site.config.base_url,
     })
 }
 

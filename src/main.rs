@@ -215,10 +215,11 @@ fn main() -> ExitCode {
                         eprint!("{}", report.warnings);
                     }
                     println!(
-                        "Built {} pages into {} in {} ms{}",
+                        "Built {} pages into {} in {} ms for {}{}",
                         report.pages,
                         output.display(),
                         report.elapsed.as_millis(),
+                        report.base_url,
                         match report.warnings.warning_count() {
                             0 => String::new(),
                             n => format!(" ({})", kneeguide::diagnostics::plural(n, "warning")),

@@ -296,3 +296,112 @@ fn the_example_in_the_hint_is_a_link_that_works() {
     std::fs::write(&page, text.replace("(/lists/)", "(../_index.md)")).unwrap();
     kneeguide::load(&options(temp.path())).unwrap_or_else(|d| panic!("{d}"));
 }
+
+// Point 9: publishing clarity.
+
+fn kneeguide(args: &[&str], root: &Path) -> (i32, String, String) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_kneeguide"))
+        .args(args)
+        .arg("--root")
+        .arg(root)
+        .env("SOURCE_DATE_EPOCH", "1780272000") // 2026-06-01: no review is overdue
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn a_build_for_an_example_address_warns_and_says_the_address() {
+    let temp = tempfile::tempdir().unwrap();
+    copy_dir(&fixture("good"), temp.path());
+    let (code, stdout, stderr) = kneeguide(&["build"], temp.path());
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains(" ms for https://example.org/ (1 warning)"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains(
+            "warning[W061]: the site is built for `https://example.org/`, an example address"
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--> site.yaml:4:11"), "{stderr}");
+
+    // check and serve preview: no warning about the address.
+    let (code, _, stderr) = kneeguide(&["check"], temp.path());
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stderr.contains("W061"), "{stderr}");
+
+    // The real address from the flag: no warning, and the line names it.
+    let (code, stdout, stderr) = kneeguide(
+        &[
+            "build",
+            "--deny-warnings",
+            "--base-url",
+            "https://guide.kneeclinic.eu/knee/",
+        ],
+        temp.path(),
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stderr.contains("W061"), "{stderr}");
+    assert!(
+        stdout
+            .trim_end()
+            .ends_with(" ms for https://guide.kneeclinic.eu/knee/"),
+        "{stdout}"
+    );
+
+    // --base-url with a placeholder: the warning has no site.yaml line to point at.
+    let (code, _, stderr) = kneeguide(
+        &["build", "--base-url", "http://localhost:8000/"],
+        temp.path(),
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("warning[W061]: the site is built for `http://localhost:8000/`"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_base_url_with_a_query_is_an_error() {
+    let found = failures("good", "base-url-query");
+    let error = only(&found, "E091");
+    assert_eq!(
+        error.message,
+        "base_url `https://guide.kneeclinic.eu/knee/?utm_source=guide` has a query (`?utm_source=guide`): every link of the site would carry it"
+    );
+    assert_eq!(
+        error.help.as_deref(),
+        Some("write only the address of the site's folder: `https://guide.kneeclinic.eu/knee/`")
+    );
+    assert_eq!(at(error), ("site.yaml".to_owned(), 4, 11));
+}
+
+#[test]
+fn example_addresses_are_recognised() {
+    use kneeguide::config::is_example_address;
+    for url in [
+        "https://example.org/",
+        "https://kneeguide.example.org/",
+        "https://www.example.com/knee/",
+        "https://site.example/",
+        "https://knee.test/",
+        "http://localhost:4400/",
+    ] {
+        assert!(is_example_address(url), "{url}");
+    }
+    for url in [
+        "https://kneeguide.eu/",
+        "https://example.org.eu/",
+        "https://myexample.org/",
+        "https://user.github.io/kneeguide/",
+    ] {
+        assert!(!is_example_address(url), "{url}");
+    }
+}
