@@ -405,3 +405,73 @@ fn example_addresses_are_recognised() {
         assert!(!is_example_address(url), "{url}");
     }
 }
+
+/// Point 4: the tree can be learned from its own file and the README: every field the tree's
+/// front matter accepts is explained in a comment of content/decision-tree.md and in the README's
+/// table. The list is the one serde names in an unknown-field error (see `model.rs`).
+#[test]
+fn every_tree_field_is_explained_in_the_file_and_the_readme() {
+    let guide = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let tree = std::fs::read_to_string(guide.join(TREE)).unwrap();
+    let comments: String = tree
+        .lines()
+        .filter_map(|line| line.trim_start().strip_prefix('#'))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let readme = std::fs::read_to_string(guide.join("README.md")).unwrap();
+    let fields = [
+        // the tree
+        "title",
+        "nav_title",
+        "description",
+        "last_reviewed",
+        "next_review",
+        "start",
+        "sources",
+        "reviewed_by",
+        // a question
+        "id",
+        "phase",
+        "audience",
+        "heading",
+        "items",
+        "hint",
+        "answers",
+        // an answer
+        "label",
+        "next",
+        "unsure",
+        "none",
+        "sets_audience",
+        // an outcome
+        "urgency",
+        "causes",
+        "body",
+        "note",
+        "see_also",
+        "safety_net",
+        "pages",
+    ];
+    for field in fields {
+        let word = |text: &str| {
+            text.match_indices(field).any(|(at, _)| {
+                let before = text[..at].chars().next_back();
+                let after = text[at + field.len()..].chars().next();
+                let edge = |c: Option<char>| !c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+                edge(before) && edge(after)
+            })
+        };
+        assert!(
+            word(&comments),
+            "`{field}` is not explained in the comments of {TREE}"
+        );
+        assert!(
+            readme.contains(&format!("| `{field}`")) || readme.contains(&format!(", `{field}`")),
+            "`{field}` is not in the README's table of the tree's fields"
+        );
+    }
+    assert!(
+        readme.contains("| the Markdown body |"),
+        "the README says what the body is for"
+    );
+}
