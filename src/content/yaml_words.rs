@@ -289,16 +289,24 @@ fn plain_type(field: &str, found: &str, expected: &str) -> (String, Option<Strin
 /// the date as it must be written.
 fn bad_date(yaml: &Yaml, raw: &str) -> Option<Diagnostic> {
     let rest = raw.split("invalid date `").nth(1)?;
-    let given = rest.split('`').next()?;
-    let index = yaml.lines.iter().position(|line| {
-        line.split_once(':')
-            .is_some_and(|(_, value)| value.trim().trim_matches(['"', '\'']) == given)
-    })?;
+    let given = rest.split('`').next().filter(|given| !given.is_empty())?;
+    let index = yaml.lines.iter().position(|line| line.contains(given))?;
     let line = yaml.lines[index];
-    let field = line.split(':').next().unwrap_or("").trim();
-    let column = line
-        .find(given)
-        .map_or(1, |i| line[..i].chars().count() + 1);
+    let at = line.find(given).unwrap_or(0);
+    // The field is the word before the `:` in front of the value (`date` in `{date: …}` too).
+    let field = line[..at]
+        .trim_end()
+        .trim_end_matches(['"', '\''])
+        .trim_end()
+        .strip_suffix(':')
+        .and_then(|before| {
+            before
+                .rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .next()
+        })
+        .filter(|field| !field.is_empty())
+        .unwrap_or("date");
+    let column = line[..at].chars().count() + 1;
     let example = day_first_to_iso(given).unwrap_or_else(|| "2026-12-01".to_owned());
     Some(
         Diagnostic::error(
@@ -329,7 +337,9 @@ fn syntax(yaml: &Yaml, raw: &str, location: Location) -> Diagnostic {
     let fallback = "check the YAML syntax: `key: value` pairs, consistent indentation, quotes around text containing `: ` or `#`";
     let error_index = yaml.index_of(location.line);
 
-    if let Some(index) = runs_into_body(yaml, error_index) {
+    // Only a Markdown file has a text that its front matter can run into.
+    let is_markdown = yaml.file.path.extension().is_some_and(|e| e == "md");
+    if let Some(index) = runs_into_body(yaml, error_index).filter(|_| is_markdown) {
         return Diagnostic::error(
             "E018",
             "the front matter is not closed before the text: this line is read as YAML",
@@ -361,14 +371,12 @@ fn syntax(yaml: &Yaml, raw: &str, location: Location) -> Diagnostic {
     if raw.starts_with("mapping values are not allowed") {
         let line = error_index.map_or("", |i| yaml.lines[i]);
         let help = match line.split_once(": ") {
-            Some((key, value)) if !key.trim().is_empty() && !value.trim().starts_with('"') => {
+            Some((key, value)) if is_key(key.trim_start().trim_start_matches("- ")) => {
+                let key = key.trim_start().trim_start_matches("- ");
                 let value = value.trim().replace('"', "\\\"");
-                format!(
-                    "put the whole text in quotes: `{}: \"{value}\"`",
-                    key.trim_end()
-                )
+                format!("put the whole text in quotes: `{key}: \"{value}\"`")
             }
-            _ => "put the whole text in double quotes".to_owned(),
+            _ => "put the whole text in double quotes, e.g. `label: \"Yes: now\"`".to_owned(),
         };
         return Diagnostic::error(
             "E017",
@@ -380,6 +388,14 @@ fn syntax(yaml: &Yaml, raw: &str, location: Location) -> Diagnostic {
     Diagnostic::error("E017", raw.to_owned())
         .at(location)
         .with_help(fallback)
+}
+
+/// A plain field name such as `last_reviewed` or `nav-title`.
+fn is_key(text: &str) -> bool {
+    !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
 fn leading_tab(line: &str) -> bool {
@@ -412,14 +428,10 @@ fn looks_like_prose(line: &str) -> bool {
     if line.starts_with([' ', '\t', '-', '#']) {
         return false;
     }
-    let is_key = line.split_once(':').is_some_and(|(key, value)| {
-        (value.is_empty() || value.starts_with(' '))
-            && !key.is_empty()
-            && key
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-    });
-    !is_key && !line.starts_with(['"', '\'', '{', '[', '?', '&', '*', '!', '|', '>'])
+    let starts_with_key = line
+        .split_once(':')
+        .is_some_and(|(key, value)| (value.is_empty() || value.starts_with(' ')) && is_key(key));
+    !starts_with_key && !line.starts_with(['"', '\'', '{', '[', '?', '&', '*', '!', '|', '>'])
 }
 
 #[cfg(test)]
@@ -452,6 +464,59 @@ mod tests {
         );
         assert_eq!(day_first_to_iso("1/2/2027").as_deref(), Some("2027-02-01"));
         assert_eq!(day_first_to_iso("2026-12-01"), None);
+    }
+
+    fn yaml_file(path: &str, text: &str) -> Arc<SourceFile> {
+        SourceFile::new(path.into(), text.to_owned())
+    }
+
+    #[test]
+    fn a_bad_date_in_a_flow_mapping_names_its_field() {
+        let file = yaml_file("content/x.md", "reviewed_by: {name: A, date: 01.12.2026}\n");
+        let range = 0..file.text.len();
+        let error = explain(
+            &file,
+            &range,
+            "invalid date `01.12.2026`: expected an ISO date such as 2026-11-25",
+            file.location(1, 1),
+        );
+        assert_eq!(
+            error.message,
+            "`date` must be a date written year-month-day, e.g. `2026-12-01`, not `01.12.2026`"
+        );
+        let at = error.location.unwrap();
+        assert_eq!((at.line, at.column), (1, 30));
+    }
+
+    #[test]
+    fn a_colon_in_a_flow_mapping_gets_the_general_quoting_hint() {
+        let text = "answers:\n  - {id: x, label: Yes: now, next: y}\n";
+        let file = yaml_file("content/x.md", text);
+        let range = 0..file.text.len();
+        let error = explain(
+            &file,
+            &range,
+            "mapping values are not allowed in this context",
+            file.location(2, 24),
+        );
+        assert_eq!(error.code, "E017");
+        assert_eq!(
+            error.help.as_deref(),
+            Some("put the whole text in double quotes, e.g. `label: \"Yes: now\"`")
+        );
+    }
+
+    #[test]
+    fn site_yaml_never_hears_of_front_matter() {
+        let file = yaml_file("site.yaml", "title: A\n\nthis is: not: fine\n");
+        let range = 0..file.text.len();
+        let error = explain(
+            &file,
+            &range,
+            "mapping values are not allowed in this context",
+            file.location(3, 13),
+        );
+        assert_eq!(error.code, "E017");
     }
 
     #[test]
