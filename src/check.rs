@@ -341,9 +341,15 @@ fn check_sources(
         );
     }
     let mut seen = HashSet::new();
+    let locator = std::cell::OnceCell::new();
     for (index, source) in sources.iter().enumerate() {
-        let at =
-            |field| page.locate(&[Key::Field("sources"), Key::Index(index), Key::Field(field)]);
+        let at = |field| {
+            locator.get_or_init(|| page.locator()).locate(&[
+                Key::Field("sources"),
+                Key::Index(index),
+                Key::Field(field),
+            ])
+        };
         if !seen.insert(source.id.as_str()) {
             diagnostics.push(
                 Diagnostic::error("E002", format!("duplicate source id `{}`", source.id))
@@ -422,6 +428,7 @@ fn check_cause_lists(
         }
     }
     let mut seen: HashMap<&str, usize> = HashMap::new();
+    let locator = std::cell::OnceCell::new();
     for (index, id) in cause.related.iter().enumerate() {
         if let Some(first) = seen.insert(id.as_str(), index) {
             diagnostics.push(
@@ -432,7 +439,9 @@ fn check_cause_lists(
                         first + 1
                     ),
                 )
-                .at(page.locate(&[Key::Field("related"), Key::Index(index)])),
+                .at(locator
+                    .get_or_init(|| page.locator())
+                    .locate(&[Key::Field("related"), Key::Index(index)])),
             );
         }
     }

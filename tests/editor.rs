@@ -6,9 +6,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{copy_dir, fixture};
-use kneeguide::BuildOptions;
-use kneeguide::content::meta::Date;
+use common::{copy_dir, fixture, options};
 use kneeguide::diagnostics::Diagnostic;
 
 /// A temporary site: `base` with the case's files on top.
@@ -17,13 +15,6 @@ fn site(base: &str, case: &str) -> tempfile::TempDir {
     copy_dir(&fixture(base), temp.path());
     copy_dir(&fixture("editor").join(case), temp.path());
     temp
-}
-
-fn options(root: &Path) -> BuildOptions {
-    BuildOptions {
-        today: Date::parse("2026-06-01"),
-        ..BuildOptions::new(root)
-    }
 }
 
 fn failures(base: &str, case: &str) -> Vec<Diagnostic> {
@@ -304,7 +295,7 @@ fn kneeguide(args: &[&str], root: &Path) -> (i32, String, String) {
         .args(args)
         .arg("--root")
         .arg(root)
-        .env("SOURCE_DATE_EPOCH", "1780272000") // 2026-06-01: no review is overdue
+        .env("SOURCE_DATE_EPOCH", common::SOURCE_DATE_EPOCH)
         .output()
         .unwrap();
     (

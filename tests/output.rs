@@ -16,8 +16,6 @@ use common::{build, site_with, snapshot};
 use kneeguide::output::{MARKER_FILE, Sink, Staging};
 
 const WAIT: Duration = Duration::from_secs(60);
-/// 2026-12-01: the fixtures' review dates are valid on it, whatever day the tests run.
-const PINNED_EPOCH: &str = "1796083200";
 
 /// Spawns `kneeguide build --root <root>` with `env`; stderr lines arrive on the receiver.
 fn spawn_build(root: &Path, env: &[(&str, &str)]) -> (std::process::Child, Receiver<String>) {
@@ -25,7 +23,7 @@ fn spawn_build(root: &Path, env: &[(&str, &str)]) -> (std::process::Child, Recei
         .arg("build")
         .arg("--root")
         .arg(root)
-        .env("SOURCE_DATE_EPOCH", PINNED_EPOCH)
+        .env("SOURCE_DATE_EPOCH", common::SOURCE_DATE_EPOCH)
         .envs(env.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
@@ -191,7 +189,7 @@ fn an_old_site_that_cannot_be_deleted_after_the_swap_is_a_warning_not_a_failure(
         .arg(site.path())
         // A real address, so that W040 is the one warning (example.org would add W061).
         .args(["--base-url", "https://guide.kneeclinic.eu/"])
-        .env("SOURCE_DATE_EPOCH", PINNED_EPOCH)
+        .env("SOURCE_DATE_EPOCH", common::SOURCE_DATE_EPOCH)
         .env("KNEEGUIDE_TEST_FAULT", "remove-old")
         .output()
         .unwrap();

@@ -56,7 +56,7 @@ fn every_symptom_and_alias_of_every_cause_is_listed_and_linked() {
     let html = read(&site.path().join("public/symptoms/index.html"));
     let listed = entries(&html);
 
-    let loaded = kneeguide::load(&kneeguide::BuildOptions::new(site.path())).unwrap();
+    let loaded = kneeguide::load(&common::options(site.path())).unwrap();
     let mut expected = 0;
     for (page, meta) in loaded.content.causes() {
         let name = meta.title.split(": ").next().unwrap();
@@ -202,6 +202,7 @@ fn serve_leaves_the_service_worker_out() {
     // A preview served from a worker's cache would hide the very edits it exists to show.
     let mut options = kneeguide::serve::ServeOptions::new(Path::new(env!("CARGO_MANIFEST_DIR")));
     options.quiet = true;
+    options.build.today = common::options(".").today;
     assert!(!options.build.service_worker);
     let site = kneeguide::load(&options.build).unwrap();
     let sink = kneeguide::output::MemorySink::default();

@@ -64,6 +64,7 @@ impl Serve {
             .args(["serve", "--port", "0", "--root"])
             .arg(site.path())
             .args(extra)
+            .env("SOURCE_DATE_EPOCH", common::SOURCE_DATE_EPOCH)
             .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

@@ -9,11 +9,11 @@ mod common;
 use std::collections::{BTreeMap, HashSet};
 use std::sync::OnceLock;
 
+use kneeguide::Site;
 use kneeguide::content::Meta;
 use kneeguide::content::meta::{Date, Urgency};
 use kneeguide::diagnostics::Diagnostics;
 use kneeguide::output::MemorySink;
-use kneeguide::{BuildOptions, Site};
 
 /// HTML + CSS + JS of one page, uncompressed.
 const PAGE_WEIGHT_LIMIT: usize = 40 * 1024;
@@ -31,7 +31,7 @@ fn built() -> &'static Built {
             || env!("CARGO_MANIFEST_DIR").into(),
             std::path::PathBuf::from,
         );
-        let options = BuildOptions::new(root);
+        let options = common::options(root);
         let site =
             kneeguide::load(&options).unwrap_or_else(|d| panic!("the site does not load:\n{d}"));
         let sink = MemorySink::default();
@@ -210,7 +210,7 @@ fn build_fixture(overlay: Option<&str>) -> Result<(Site, BTreeMap<String, Vec<u8
         &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("themes"),
         &temp.path().join("themes"),
     );
-    let mut options = BuildOptions::new(temp.path());
+    let mut options = common::options(temp.path());
     options.today = Date::parse("2026-12-01");
     let site = kneeguide::load(&options)?;
     let sink = MemorySink::default();

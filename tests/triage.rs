@@ -30,7 +30,7 @@ fn site(case: &str) -> tempfile::TempDir {
 fn options(root: &Path) -> BuildOptions {
     BuildOptions {
         today: Date::parse("2026-06-01"),
-        ..BuildOptions::new(root)
+        ..common::options(root)
     }
 }
 
@@ -1154,7 +1154,7 @@ fn the_tree_accepts_sources_and_reviewed_by_and_checks_the_sources() {
 #[test]
 fn the_guide_tree_compiles_and_matches_the_golden_paths() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let loaded = kneeguide::load(&BuildOptions::new(&root))
+    let loaded = kneeguide::load(&common::options(&root))
         .unwrap_or_else(|d| panic!("the guide does not build:\n{d}"));
     let tree_warnings: Vec<&Diagnostic> = loaded
         .warnings

@@ -60,6 +60,13 @@ pub fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 pub const TODAY: &str = "2026-12-01";
 pub const SOURCE_DATE_EPOCH: &str = "1796083200";
 
+/// Build options for the library, with "today" pinned to `TODAY`.
+pub fn options(root: impl Into<PathBuf>) -> kneeguide::BuildOptions {
+    let mut options = kneeguide::BuildOptions::new(root);
+    options.today = kneeguide::content::meta::Date::parse(TODAY);
+    options
+}
+
 /// The binary, with "today" pinned to `TODAY`.
 pub fn kneeguide() -> assert_cmd::Command {
     let mut command = assert_cmd::Command::cargo_bin("kneeguide").unwrap();
