@@ -135,12 +135,11 @@ fn front_matter_closed_by_a_rule_in_the_body_gets_its_own_hint() {
             .contains("the front matter is not closed before the text"),
         "{error}"
     );
-    assert!(
-        error
-            .help
-            .as_deref()
-            .unwrap()
-            .contains("is a rule in the text")
+    assert_eq!(
+        error.help.as_deref(),
+        Some(
+            "add a line `---` below the last field (line 6); the `---` at line 12 is a rule in the text, not the end of the front matter"
+        )
     );
     assert_eq!(at(error), (ABOUT.to_owned(), 10, 1));
 }

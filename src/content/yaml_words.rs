@@ -340,14 +340,19 @@ fn syntax(yaml: &Yaml, raw: &str, location: Location) -> Diagnostic {
     // Only a Markdown file has a text that its front matter can run into.
     let is_markdown = yaml.file.path.extension().is_some_and(|e| e == "md");
     if let Some(index) = runs_into_body(yaml, error_index).filter(|_| is_markdown) {
+        let last_field = yaml.lines[..index]
+            .iter()
+            .rposition(|line| !line.trim().is_empty() && !line.starts_with('#'))
+            .unwrap_or(0);
         return Diagnostic::error(
             "E018",
             "the front matter is not closed before the text: this line is read as YAML",
         )
         .at(yaml.at(index, 1))
         .with_help(format!(
-            "add a line `---` after the last field, above line {}; the `---` below it is a rule in the text, not the end of the front matter",
-            yaml.first_line + index
+            "add a line `---` below the last field (line {}); the `---` at line {} is a rule in the text, not the end of the front matter",
+            yaml.first_line + last_field,
+            yaml.first_line + yaml.lines.len()
         ));
     }
 
