@@ -125,6 +125,12 @@ fn read(
             None => diagnostic.at(yaml::locate(&file, &whole, &[Key::Field("base_url")])),
         });
     }
+    if let Some(diagnostic) = query_or_fragment(&config.base_url) {
+        errors.push(match base_url_override {
+            Some(_) => diagnostic,
+            None => diagnostic.at(yaml::locate(&file, &whole, &[Key::Field("base_url")])),
+        });
+    }
     if !config.base_url.ends_with('/') {
         config.base_url.push('/');
     }
@@ -205,6 +211,91 @@ fn read(
         );
     }
     Ok((config, warnings))
+}
+
+/// E091: a base URL is a folder address; a query or fragment would end up inside every link
+/// (`https://example.org/?v=1css/site.css`).
+fn query_or_fragment(base_url: &str) -> Option<Diagnostic> {
+    let at = base_url.find(['?', '#'])?;
+    let part = if base_url[at..].starts_with('?') {
+        "a query"
+    } else {
+        "a fragment"
+    };
+    Some(
+        Diagnostic::error(
+            "E091",
+            format!(
+                "base_url `{base_url}` has {part} (`{}`): every link of the site would carry it",
+                &base_url[at..]
+            ),
+        )
+        .with_help(format!(
+            "write only the address of the site's folder: `{}`",
+            with_slash(&base_url[..at])
+        )),
+    )
+}
+
+fn with_slash(url: &str) -> String {
+    if url.ends_with('/') {
+        url.to_owned()
+    } else {
+        format!("{url}/")
+    }
+}
+
+/// Whether `base_url` is a placeholder address that no reader can reach: the example domains
+/// (`example.org`, `example.com`, `example.net` and their subdomains, `.example`), `.test`, and
+/// `localhost`.
+pub fn is_example_address(base_url: &str) -> bool {
+    let after_scheme = base_url
+        .split_once("://")
+        .map_or(base_url, |(_, rest)| rest);
+    let authority = after_scheme.split('/').next().unwrap_or("");
+    let host = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
+    let host = host
+        .rsplit_once(':')
+        .filter(|(_, port)| port.chars().all(|c| c.is_ascii_digit()))
+        .map_or(host, |(host, _)| host)
+        .trim_end_matches('.')
+        .to_ascii_lowercase();
+    let is_or_under = |domain: &str| host == domain || host.ends_with(&format!(".{domain}"));
+    [
+        "example.org",
+        "example.com",
+        "example.net",
+        "example",
+        "test",
+        "localhost",
+    ]
+    .iter()
+    .any(|domain| is_or_under(domain))
+        || host == "127.0.0.1"
+        || host == "[::1]"
+}
+
+/// W061, for `build` only (a preview or a check may well use the example address): a site
+/// published with a placeholder base URL has canonical links, a sitemap and structured data
+/// that point nowhere. Located at `base_url` in site.yaml unless `--base-url` set it.
+pub fn example_address_warning(root: &Path, base_url: &str, from_flag: bool) -> Option<Diagnostic> {
+    if !is_example_address(base_url) {
+        return None;
+    }
+    let diagnostic = Diagnostic::warning(
+        "W061",
+        format!("the site is built for `{base_url}`, an example address: its canonical links, sitemap and structured data point nowhere"),
+    )
+    .with_help("publish with the real address: `kneeguide build --base-url https://…/` or `base_url` in site.yaml (for a local look, `kneeguide serve` needs neither)");
+    if from_flag {
+        return Some(diagnostic);
+    }
+    let text = std::fs::read_to_string(root.join(CONFIG_FILE)).ok()?;
+    let file = SourceFile::new(Path::new(CONFIG_FILE).to_path_buf(), text);
+    let whole = 0..file.text.len();
+    Some(diagnostic.at(yaml::locate(&file, &whole, &[Key::Field("base_url")])))
 }
 
 #[cfg(test)]

@@ -37,6 +37,7 @@ pub mod diagnostics;
 pub mod fuzzing;
 pub mod html;
 pub mod job;
+pub mod link_hints;
 pub mod markdown;
 pub mod output;
 pub mod placeholders;
@@ -47,6 +48,7 @@ pub mod theme_config;
 pub mod triage;
 pub mod unfinished;
 pub mod yaml;
+mod yaml_words;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -152,6 +154,12 @@ pub fn load(options: &BuildOptions) -> Result<Site, Diagnostics> {
     let tree = config
         .as_ref()
         .and_then(|config| triage::compile(&content, config, &options.root, &mut found));
+    // Drafts may add causes to the tree's outcomes: the reviewed list is of the published tree.
+    if let Some(tree) = &tree
+        && !options.drafts
+    {
+        triage::golden::compare(&options.root, tree, &mut found);
+    }
     if let (Some(theme), Some(config)) = (&theme, &config) {
         render::check_static_collisions(theme, &config.theme, &content, tree.as_ref(), &mut found);
     }
@@ -393,6 +401,8 @@ pub struct BuildReport {
     pub pages: usize,
     pub elapsed: Duration,
     pub warnings: Diagnostics,
+    /// The address the site was built for (`--base-url` or `site.yaml`), ending with `/`.
+    pub base_url: String,
 }
 
 /// `kneeguide build`: load, check, render into a staging folder, swap it in as `output`.
@@ -408,7 +418,16 @@ pub fn build_with(
     on_wait: &dyn Fn(&str),
 ) -> Result<BuildReport, Diagnostics> {
     let started = Instant::now();
-    let site = load(options)?;
+    let mut site = load(options)?;
+    // Publishing: a build (unlike check and serve) says when its address is a placeholder.
+    if let Some(warning) = config::example_address_warning(
+        &options.root,
+        &site.config.base_url,
+        options.base_url.is_some(),
+    ) {
+        site.warnings.push(warning);
+        site.warnings = site.warnings.sorted();
+    }
     if options.deny_warnings && site.warnings.warning_count() > 0 {
         return Err(site.warnings);
     }
@@ -427,6 +446,7 @@ pub fn build_with(
         pages,
         elapsed: started.elapsed(),
         warnings,
+        base_url: site.config.base_url,
     })
 }
 

@@ -118,6 +118,29 @@ enum Command {
     /// Start a new content file from a template.
     #[command(subcommand)]
     New(NewCommand),
+    /// Look at the decision tree (content/decision-tree.md).
+    #[command(subcommand)]
+    Tree(TreeCommand),
+}
+
+#[derive(Subcommand)]
+enum TreeCommand {
+    /// Print every path through the decision tree: the answers given, the outcome, its urgency
+    /// and causes, one line each.
+    ///
+    /// This is the reviewed list that tests/golden/decision-tree-paths.txt keeps. After
+    /// changing the tree, `check` warns (W060) that the paths differ from it; write the new list
+    /// with the example below, look at what changed with `git diff`, and commit it with the tree.
+    ///
+    /// Exit codes: 0 printed; 1 the site has errors (they are printed instead); 2 usage error.
+    #[command(after_long_help = "Example:\n  \
+        kneeguide tree paths > tests/golden/decision-tree-paths.txt\n  \
+        git diff tests/golden/decision-tree-paths.txt")]
+    Paths {
+        /// The site folder, holding site.yaml, content/ and themes/.
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -193,10 +216,11 @@ fn main() -> ExitCode {
                         eprint!("{}", report.warnings.render(colour_on_stderr()));
                     }
                     println!(
-                        "Built {} pages into {} in {} ms{}",
+                        "Built {} pages into {} in {} ms for {}{}",
                         report.pages,
                         output.display(),
                         report.elapsed.as_millis(),
+                        report.base_url,
                         match report.warnings.warning_count() {
                             0 => String::new(),
                             n => format!(" ({})", kneeguide::diagnostics::plural(n, "warning")),
@@ -238,6 +262,7 @@ fn main() -> ExitCode {
             deny_warnings,
             cases,
         } => check(root, drafts, deny_warnings, cases),
+        Command::Tree(TreeCommand::Paths { root }) => tree_paths(root),
         Command::New(NewCommand::Cause { id, root }) => {
             new_file(&root, kneeguide::scaffold::Kind::Cause, &id)
         }
@@ -350,6 +375,37 @@ fn check(root: PathBuf, drafts: bool, deny_warnings: bool, cases: bool) -> ExitC
                 );
             }
             eprintln!("{summary}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Prints the path list on standard output (for redirecting into the reviewed file); errors go
+/// to standard error and nothing is printed on standard output.
+fn tree_paths(root: PathBuf) -> ExitCode {
+    let options = kneeguide::BuildOptions::new(root);
+    match kneeguide::load(&options) {
+        Ok(site) => match &site.tree {
+            Some(tree) => {
+                print!("{}", tree.paths_text());
+                ExitCode::SUCCESS
+            }
+            None => {
+                eprintln!(
+                    "error: the site has no decision tree (content/{})",
+                    kneeguide::content::TREE_FILE
+                );
+                ExitCode::from(1)
+            }
+        },
+        Err(diagnostics) => {
+            for diagnostic in diagnostics.iter().filter(|d| d.is_error()) {
+                eprintln!("{diagnostic}");
+            }
+            eprintln!(
+                "error: no path list: the site has {}",
+                kneeguide::diagnostics::plural(diagnostics.error_count(), "error")
+            );
             ExitCode::from(1)
         }
     }

@@ -516,12 +516,38 @@ impl<'a> Renderer<'a, '_> {
         false
     }
 
+    /// E090: a full link to the site's own address that shows one of its pages; it would skip
+    /// the link check and break in the preview and under another base URL.
+    fn own_site_link(&mut self, dest: &str, spot: Spot) {
+        let Some(link) = crate::link_hints::own_site_link(
+            self.links.content_path,
+            dest,
+            self.links.urls,
+            self.links.config,
+        ) else {
+            return;
+        };
+        if !self.admit("E090") {
+            return;
+        }
+        self.errors.push(BodyError {
+            code: "E090",
+            message: format!("link `{dest}` is a full address of this site"),
+            help: Some(format!(
+                "link the page's Markdown file instead: `{link}` (it is checked, and works in the preview and under any base URL)"
+            )),
+            spot,
+            more: 0,
+        });
+    }
+
     /// The rewritten href, or `None` to keep it as written.
     fn resolve(&mut self, dest: &str, link_index: usize) -> Option<String> {
+        let spot = Spot::Link(link_index);
         if is_external(dest) {
+            self.own_site_link(dest, spot);
             return None;
         }
-        let spot = Spot::Link(link_index);
         let (path, anchor) = match dest.split_once('#') {
             Some((path, anchor)) => (path, Some(anchor)),
             None => (dest, None),
@@ -543,10 +569,12 @@ impl<'a> Renderer<'a, '_> {
             self.errors.push(BodyError {
                 code: "E020",
                 message: format!("unsupported link `{dest}`"),
-                help: Some(
-                    "link to another page by its Markdown file, relative to this one (e.g. `../first-aid.md#ice`), or use a full https:// address"
-                        .to_owned(),
-                ),
+                help: Some(crate::link_hints::unsupported_link_help(
+                    self.links.content_path,
+                    dest,
+                    self.links.urls,
+                    self.links.config,
+                )),
                 spot,
                 more: 0,
             });
@@ -569,15 +597,14 @@ impl<'a> Renderer<'a, '_> {
             if self.links.failed.contains(&target) || !self.admit("E020") {
                 return None;
             }
-            let nearest =
-                crate::diagnostics::nearest(&target, self.links.urls.keys().map(String::as_str));
             self.errors.push(BodyError {
                 code: "E020",
                 message: format!("broken link `{dest}`: there is no page content/{target}"),
-                help: Some(match nearest {
-                    Some(near) => format!("did you mean content/{near}? (draft pages only exist with --drafts)"),
-                    None => "check the file name; links are relative to this file (draft pages only exist with --drafts)".to_owned(),
-                }),
+                help: Some(crate::link_hints::broken_link_help(
+                    self.links.content_path,
+                    &target,
+                    self.links.urls,
+                )),
                 spot,
                 more: 0,
             });

@@ -82,7 +82,7 @@ pub fn parse<T: DeserializeOwned>(
             }
             _ => file.location_of_offset(range.start.saturating_sub(1)),
         };
-        yaml_error_to_diagnostic(&error.to_string(), location)
+        crate::yaml_words::explain(file, &range, &error.to_string(), location)
     })
 }
 
@@ -115,7 +115,7 @@ pub fn yaml_error_to_diagnostic(raw: &str, location: Location) -> Diagnostic {
 
 /// Removes libyaml's " at line N column M": those count from the front matter, not the file, and
 /// the diagnostic already points at the right place.
-fn strip_yaml_positions(raw: &str) -> String {
+pub(crate) fn strip_yaml_positions(raw: &str) -> String {
     let mut out = String::with_capacity(raw.len());
     let mut rest = raw;
     while let Some(start) = rest.find(" at line ") {

@@ -187,6 +187,8 @@ fn an_old_site_that_cannot_be_deleted_after_the_swap_is_a_warning_not_a_failure(
         .arg("build")
         .arg("--root")
         .arg(site.path())
+        // A real address, so that W040 is the one warning (example.org would add W061).
+        .args(["--base-url", "https://guide.kneeclinic.eu/"])
         .env("SOURCE_DATE_EPOCH", common::SOURCE_DATE_EPOCH)
         .env("KNEEGUIDE_TEST_FAULT", "remove-old")
         .output()

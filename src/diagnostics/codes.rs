@@ -72,6 +72,8 @@ pub const CODES: &[(&str, &str)] = &[
         "a body heading that takes the id of a section the theme prints",
     ),
     ("E082", "a custom heading id used twice on one page"),
+    ("E090", "a full link to the site's own address"),
+    ("E091", "a base URL with a query or fragment"),
     (
         "E100",
         "the theme has no strings file for the site's language",
@@ -96,6 +98,8 @@ pub const CODES: &[(&str, &str)] = &[
         "a title, summary or description outside its length limits",
     ),
     ("W052", "two headings with the same text on one page"),
+    ("W060", "the tree's paths differ from the reviewed list"),
+    ("W061", "a build for an example address"),
 ];
 
 /// What `code` means, if it is one of ours.

@@ -8,6 +8,7 @@
 //! graph.rs     loops, reachability, paths, urgency bounds (pure functions)
 //! pages.rs     one page per step of every path, canonical outcome pages, cause-page data
 //! json.rs      decision-tree/tree.json and decision-tree/paths.txt
+//! golden.rs    the reviewed path list (tests/golden/decision-tree-paths.txt) compared (W060)
 //! ```
 //!
 //! URLs (root-relative): the start page (the content page) is `decision-tree/`; the first question
@@ -15,6 +16,7 @@
 //! outcome also has a canonical page `decision-tree/outcome/<id>/`.
 
 pub mod cases;
+pub mod golden;
 pub mod graph;
 mod json;
 
