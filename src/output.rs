@@ -240,15 +240,31 @@ impl Sink for Staging {
 }
 
 /// Whether `path` is a regular file with exactly these bytes. The length is compared first, so
-/// a changed file is rarely read.
+/// a changed file is rarely read, and then a chunk at a time, stopping at the first difference
+/// (and allocating nothing: a rebuild compares every file of the site).
 fn holds_exactly(path: &Path, bytes: &[u8]) -> bool {
+    use std::io::Read as _;
     let Ok(meta) = fs::symlink_metadata(path) else {
         return false;
     };
     if !meta.is_file() || meta.len() != bytes.len() as u64 {
         return false;
     }
-    fs::read(path).is_ok_and(|old| old == bytes)
+    let Ok(mut file) = fs::File::open(path) else {
+        return false;
+    };
+    let mut chunk = [0u8; 16 * 1024];
+    let mut rest = bytes;
+    loop {
+        match file.read(&mut chunk) {
+            // The end of the file: equal if all the bytes were matched.
+            Ok(0) => return rest.is_empty(),
+            Ok(n) if n <= rest.len() && chunk[..n] == rest[..n] => rest = &rest[n..],
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+            // Longer than its length said (it grew meanwhile), different, or unreadable.
+            _ => return false,
+        }
+    }
 }
 
 /// What tells one folder from another at the same path: device and inode on Unix, and the
@@ -622,6 +638,30 @@ mod tests {
             .collect();
         // The site, the output and, beside it, the lock and the marker.
         assert_eq!(leftovers.len(), 4, "{leftovers:?}");
+    }
+
+    #[test]
+    fn only_a_regular_file_with_the_same_bytes_is_kept() {
+        let temp = tempfile::tempdir().unwrap();
+        let file = temp.path().join("page.html");
+        // Longer than one read chunk, so the comparison goes on past the first.
+        let bytes: Vec<u8> = (0..40_000u32).map(|i| (i % 251) as u8).collect();
+        fs::write(&file, &bytes).unwrap();
+        assert!(holds_exactly(&file, &bytes));
+        let mut last_differs = bytes.clone();
+        *last_differs.last_mut().unwrap() ^= 1;
+        assert!(!holds_exactly(&file, &last_differs));
+        assert!(!holds_exactly(&file, &bytes[1..]));
+        assert!(!holds_exactly(&temp.path().join("missing"), b""));
+        #[cfg(unix)]
+        {
+            let link = temp.path().join("link.html");
+            std::os::unix::fs::symlink(&file, &link).unwrap();
+            assert!(
+                !holds_exactly(&link, &bytes),
+                "a symbolic link is never kept"
+            );
+        }
     }
 
     #[test]

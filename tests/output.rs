@@ -442,6 +442,30 @@ fn a_rebuild_keeps_every_file_whose_bytes_did_not_change() {
         .collect();
     assert_eq!(differ, ["about/index.html"], "files with new bytes");
 
+    // A cause's title, which other pages show too: exactly the files that show it are new.
+    edit(
+        &site.path().join("content/causes/cyst.md"),
+        "title: A cyst",
+        "title: A fluid cyst",
+    );
+    build_ok(site.path());
+    let after_title = identities(&public);
+    let showing: Vec<String> = snapshot(&public)
+        .into_iter()
+        .filter(|(_, bytes)| String::from_utf8_lossy(bytes).contains("A fluid cyst"))
+        .map(|(path, _)| path)
+        .collect();
+    assert_eq!(
+        showing,
+        [
+            "causes/clot/index.html",
+            "causes/cyst/index.html",
+            "index.html"
+        ]
+    );
+    assert_eq!(renewed(&second, &after_title), showing);
+    let second = after_title;
+
     // A page removed: its file is gone, the files that listed it are new, the rest kept.
     assert!(second.contains_key("notes/index.html"));
     fs::remove_file(&notes).unwrap();
