@@ -301,10 +301,14 @@ impl FolderId {
     }
 }
 
-/// `.public.kneeguide-build` beside `public/`: the identities of the folders kneeguide made
-/// there. Beside, not inside, so that nothing build-internal is uploaded with the site.
+/// `.public.kneeguide.build` beside `public/`: the identities of the folders kneeguide made
+/// there. Beside, not inside, so that nothing build-internal is uploaded with the site; named
+/// like the lock, not like a staging folder (`.public.kneeguide-*`), which it is not.
 pub fn marker_path(output: &Path) -> PathBuf {
-    output.with_file_name(format!("{}build", staging_prefix(output)))
+    let name = output
+        .file_name()
+        .map_or("public".into(), |n| n.to_string_lossy());
+    output.with_file_name(format!(".{name}.kneeguide.build"))
 }
 
 /// Replaces the marker in one rename, so it is always either the old list or the new one.

@@ -90,7 +90,7 @@ fn a_second_build_waits_for_the_first_and_both_publish_whole_sites() {
     expect_line(&first_lines, "paused at before-commit");
     let staging: Vec<String> = siblings(site.path())
         .into_iter()
-        .filter(|n| !n.ends_with(".lock") && !n.ends_with("-build"))
+        .filter(|n| !n.ends_with(".lock") && !n.ends_with(".build"))
         .collect();
     assert_eq!(
         staging.len(),
@@ -115,7 +115,7 @@ fn a_second_build_waits_for_the_first_and_both_publish_whole_sites() {
     assert_eq!(snapshot(&site.path().join("public")), whole);
     assert_eq!(
         siblings(site.path()),
-        [".public.kneeguide-build", ".public.kneeguide.lock"],
+        [".public.kneeguide.build", ".public.kneeguide.lock"],
         "no staging folder or old copy left over"
     );
 }
@@ -228,7 +228,7 @@ fn an_old_site_that_cannot_be_deleted_after_the_swap_is_a_warning_not_a_failure(
     assert!(!stderr.contains("W040"), "{stderr}");
     assert_eq!(
         siblings(site.path()),
-        [".public.kneeguide-build", ".public.kneeguide.lock"]
+        [".public.kneeguide.build", ".public.kneeguide.lock"]
     );
 }
 
@@ -514,6 +514,6 @@ fn a_failed_or_killed_rebuild_leaves_the_previous_site_as_it_was() {
     assert!(common::read(&public.join("about/index.html")).contains("Changed."));
     assert_eq!(
         siblings(site.path()),
-        [".public.kneeguide-build", ".public.kneeguide.lock"]
+        [".public.kneeguide.build", ".public.kneeguide.lock"]
     );
 }

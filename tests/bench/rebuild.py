@@ -7,9 +7,11 @@ On bench.py's synthetic corpus (same generator, same seed) it alternates, --runs
   rebuild  one page's body text edited (untimed), then `kneeguide build` over the clean build's
            output: only that page's file should be new, every other file kept (hard-linked)
 
-and prints the median CPU (user + sys) and wall time of each, the rebuild / clean ratios
-(median of the per-pair ratios) and how many files of the output got a new inode in the last
-rebuild. The target: a one-page rebuild takes at most half the CPU of a clean build.
+and, for reference, `kneeguide check` (load, check and render every page, write nothing: the
+floor under any build that renders the whole site), and prints the median CPU (user + sys) and
+wall time of each, the rebuild / clean and check / clean ratios (medians of the per-run ratios)
+and how many files of the output got a new inode in the last rebuild. The target: a one-page
+rebuild takes at most half the CPU of a clean build.
 
     python3 tests/bench/rebuild.py --pages 10000 --runs 5
 
@@ -44,7 +46,7 @@ def inodes(root: Path) -> dict[str, tuple[int, int]]:
 
 def clear_output(out: Path, bench_dir: Path) -> None:
     bench.safe_clear(out, bench_dir)
-    bench.safe_clear(out.with_name(f".{out.name}.kneeguide-build"), bench_dir)
+    bench.safe_clear(out.with_name(f".{out.name}.kneeguide.build"), bench_dir)
 
 
 def edit_page(site: Path, run: int) -> None:
@@ -91,7 +93,7 @@ def main() -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     log = bench_dir / str(n) / "kneeguide.log"
 
-    clean_runs, rebuild_runs = [], []
+    clean_runs, rebuild_runs, check_runs = [], [], []
     changed: list[str] = []
     for run in range(args.runs + 1):  # the first pair warms up
         clear_output(out, bench_dir)
@@ -101,28 +103,37 @@ def main() -> int:
         rebuild = build(binary, site, out, log, n, f"rebuild {run}")
         after = inodes(out)
         changed = sorted(p for p, id_ in after.items() if before.get(p) != id_)
+        code, check = bench.measure([binary, "check", "--root", str(site)], log)
+        if code != 0:
+            sys.exit(f"FAILED: kneeguide check exited {code}; see {log}")
         if run > 0:
             clean_runs.append(clean)
             rebuild_runs.append(rebuild)
+            check_runs.append(check)
         print(f"{'warm-up' if run == 0 else f'run {run}'}: clean cpu {clean.cpu:.3f} s "
               f"wall {clean.wall:.3f} s | rebuild cpu {rebuild.cpu:.3f} s wall {rebuild.wall:.3f} s "
-              f"| {len(changed)} of {len(after)} files new", flush=True)
+              f"| check cpu {check.cpu:.3f} s | {len(changed)} of {len(after)} files new",
+              flush=True)
 
     def med(runs: list[bench.Run], attr: str) -> float:
         return statistics.median(getattr(r, attr) for r in runs)
 
-    def ratio(attr: str) -> float:
+    def ratio(attr: str, runs: list[bench.Run]) -> float:
         return statistics.median(getattr(r, attr) / getattr(c, attr)
-                                 for c, r in zip(clean_runs, rebuild_runs))
+                                 for c, r in zip(clean_runs, runs))
 
     print(f"\n{n} pages, medians of {args.runs}:")
     print(f"  clean build:  cpu {med(clean_runs, 'cpu'):.3f} s (user {med(clean_runs, 'user'):.3f}, "
           f"sys {med(clean_runs, 'sys'):.3f})  wall {med(clean_runs, 'wall'):.3f} s")
     print(f"  rebuild:      cpu {med(rebuild_runs, 'cpu'):.3f} s (user {med(rebuild_runs, 'user'):.3f}, "
           f"sys {med(rebuild_runs, 'sys'):.3f})  wall {med(rebuild_runs, 'wall'):.3f} s")
-    cpu_ratio = ratio("cpu")
-    print(f"  rebuild / clean (median of per-pair ratios): cpu {cpu_ratio:.2f}, "
-          f"wall {ratio('wall'):.2f}")
+    print(f"  check:        cpu {med(check_runs, 'cpu'):.3f} s (user {med(check_runs, 'user'):.3f}, "
+          f"sys {med(check_runs, 'sys'):.3f})  wall {med(check_runs, 'wall'):.3f} s")
+    cpu_ratio = ratio("cpu", rebuild_runs)
+    print(f"  rebuild / clean (median of per-run ratios): cpu {cpu_ratio:.2f}, "
+          f"wall {ratio('wall', rebuild_runs):.2f}")
+    print(f"  check / clean (median of per-run ratios):   cpu {ratio('cpu', check_runs):.2f}, "
+          f"wall {ratio('wall', check_runs):.2f}")
     print(f"  files with a new inode or mtime after the last rebuild: {len(changed)}: "
           f"{', '.join(changed[:10])}{' ...' if len(changed) > 10 else ''}")
     verdict = "PASS" if cpu_ratio <= TARGET_CPU_RATIO else "FAIL"
