@@ -2,7 +2,7 @@
 //! folder beside the output and swaps it in at the end, so a failed or killed build leaves the last
 //! good site whole, and pages removed from `content/` do not linger.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::fs;
 use std::io::{self, Write as _};
 use std::path::{Component, Path, PathBuf};
@@ -92,7 +92,7 @@ pub struct Staging {
     identity: FolderId,
     /// The previous site, whose unchanged files are hard-linked instead of written again.
     previous: Option<PathBuf>,
-    written: Mutex<std::collections::HashSet<String>>,
+    written: Mutex<HashSet<String>>,
     /// Warnings from `begin` (an interrupted build's site restored), for the build report.
     pub notes: Vec<Diagnostic>,
 }
@@ -152,6 +152,7 @@ impl Staging {
             _lock,
             output,
             identity,
+            written,
             mut notes,
             ..
         } = self;
@@ -189,7 +190,10 @@ impl Staging {
                 // the old one, which is deleted below or by the next build).
                 let _ = write_marker(&output, &[identity]);
                 if let Some(old) = old
-                    && let Err(error) = remove_old_site(&old)
+                    && let Err(error) = remove_old_site(
+                        &old,
+                        &written.into_inner().unwrap_or_else(|p| p.into_inner()),
+                    )
                 {
                     notes.push(Diagnostic::warning(
                         "W040",
@@ -241,7 +245,9 @@ impl Sink for Staging {
 
 /// Whether `path` is a regular file with exactly these bytes. The length is compared first, so
 /// a changed file is rarely read, and then a chunk at a time, stopping at the first difference
-/// (and allocating nothing: a rebuild compares every file of the site).
+/// (and allocating nothing: a rebuild compares every file of the site). Reading stops at the
+/// length the file had: a file that grows meanwhile is being changed by hand, like one changed
+/// after it is linked, which no check here could prevent.
 fn holds_exactly(path: &Path, bytes: &[u8]) -> bool {
     use std::io::Read as _;
     let Ok(meta) = fs::symlink_metadata(path) else {
@@ -253,18 +259,11 @@ fn holds_exactly(path: &Path, bytes: &[u8]) -> bool {
     let Ok(mut file) = fs::File::open(path) else {
         return false;
     };
-    let mut chunk = [0u8; 16 * 1024];
-    let mut rest = bytes;
-    loop {
-        match file.read(&mut chunk) {
-            // The end of the file: equal if all the bytes were matched.
-            Ok(0) => return rest.is_empty(),
-            Ok(n) if n <= rest.len() && chunk[..n] == rest[..n] => rest = &rest[n..],
-            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
-            // Longer than its length said (it grew meanwhile), different, or unreadable.
-            _ => return false,
-        }
-    }
+    let mut chunk = [0u8; 64 * 1024];
+    bytes.chunks(chunk.len()).all(|expected| {
+        let read = &mut chunk[..expected.len()];
+        file.read_exact(read).is_ok() && read == expected
+    })
 }
 
 /// What tells one folder from another at the same path: device and inode on Unix, and the
@@ -345,28 +344,52 @@ fn made_by_kneeguide(output: &Path) -> bool {
     fs::symlink_metadata(output).is_ok_and(|m| m.is_dir()) && made_by_kneeguide_at(output, output)
 }
 
-fn remove_old_site(old: &Path) -> io::Result<()> {
+fn remove_old_site(old: &Path, new_paths: &HashSet<String>) -> io::Result<()> {
     // Test-only: removal failures (a busy or read-only disk) cannot be made on demand as root.
     if std::env::var("KNEEGUIDE_TEST_FAULT").is_ok_and(|fault| fault == "remove-old") {
         return Err(io::Error::other("injected by KNEEGUIDE_TEST_FAULT"));
     }
-    remove_tree_in_parallel(old)
+    remove_known_then_rest(old, new_paths)
 }
 
-/// `fs::remove_dir_all`, with a folder's entries removed in parallel: the old site is one
-/// entry per file and page folder, and removing them one after another is most of a rebuild's
-/// time after the site is rendered. Symbolic links are removed, never followed.
-fn remove_tree_in_parallel(dir: &Path) -> io::Result<()> {
-    use rayon::prelude::*;
-    let entries = fs::read_dir(dir)?.collect::<io::Result<Vec<_>>>()?;
-    entries.par_iter().try_for_each(|entry| {
-        if entry.file_type()?.is_dir() {
-            remove_tree_in_parallel(&entry.path())
-        } else {
-            fs::remove_file(entry.path())
+/// Removes the folder `root`, which mostly holds the same paths as the new site: those are
+/// removed by name (no folder is listed, which is most of what `fs::remove_dir_all` costs with
+/// one folder per page), their folders deepest first, then whatever is left (the files of
+/// removed pages) by `fs::remove_dir_all`. A file is removed by name only below folders checked
+/// to be real folders, so that no symbolic link in `root` is followed; anything else there is
+/// left to the last step, which never follows links.
+fn remove_known_then_rest(root: &Path, paths: &HashSet<String>) -> io::Result<()> {
+    let mut folders: Vec<&Path> = paths
+        .iter()
+        .flat_map(|path| Path::new(path.as_str()).ancestors().skip(1))
+        .filter(|dir| !dir.as_os_str().is_empty())
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    // Parents before children: a folder is real when its parent is and it is not a link.
+    folders.sort_by_key(|dir| dir.components().count());
+    let mut real: HashSet<&Path> = HashSet::new();
+    for dir in &folders {
+        let parent_real = dir
+            .parent()
+            .is_none_or(|p| p.as_os_str().is_empty() || real.contains(p));
+        if parent_real && fs::symlink_metadata(root.join(dir)).is_ok_and(|m| m.is_dir()) {
+            real.insert(dir);
         }
-    })?;
-    fs::remove_dir(dir)
+    }
+    for path in paths {
+        let parent = Path::new(path.as_str()).parent();
+        if parent.is_none_or(|p| p.as_os_str().is_empty() || real.contains(p)) {
+            let _ = fs::remove_file(root.join(path));
+        }
+    }
+    for dir in folders.iter().rev().filter(|dir| real.contains(*dir)) {
+        let _ = fs::remove_dir(root.join(dir));
+    }
+    match fs::remove_dir(root) {
+        Ok(()) => Ok(()),
+        Err(_) => fs::remove_dir_all(root),
+    }
 }
 
 fn io_failure(path: &Path, error: io::Error) -> Diagnostic {
@@ -665,7 +688,7 @@ mod tests {
         let temp = tempfile::tempdir().unwrap();
         let file = temp.path().join("page.html");
         // Longer than one read chunk, so the comparison goes on past the first.
-        let bytes: Vec<u8> = (0..40_000u32).map(|i| (i % 251) as u8).collect();
+        let bytes: Vec<u8> = (0..150_000u32).map(|i| (i % 251) as u8).collect();
         fs::write(&file, &bytes).unwrap();
         assert!(holds_exactly(&file, &bytes));
         let mut last_differs = bytes.clone();
@@ -690,15 +713,26 @@ mod tests {
         let old = temp.path().join("old");
         let kept = temp.path().join("kept");
         fs::create_dir_all(old.join("a/b")).unwrap();
+        fs::create_dir_all(old.join("gone/page")).unwrap();
         fs::create_dir_all(&kept).unwrap();
         fs::write(kept.join("precious"), "keep").unwrap();
+        let mut new_paths = HashSet::new();
         for i in 0..50 {
             fs::write(old.join(format!("a/b/{i}.html")), "x").unwrap();
+            new_paths.insert(format!("a/b/{i}.html"));
         }
         fs::write(old.join("index.html"), "x").unwrap();
+        new_paths.insert("index.html".to_owned());
+        // Only in the old site: a removed page, and a link where the new site has a file.
+        fs::write(old.join("gone/page/index.html"), "x").unwrap();
+        new_paths.insert("new/index.html".to_owned());
         #[cfg(unix)]
-        std::os::unix::fs::symlink(&kept, old.join("a/link")).unwrap();
-        remove_tree_in_parallel(&old).unwrap();
+        {
+            std::os::unix::fs::symlink(&kept, old.join("a/link")).unwrap();
+            std::os::unix::fs::symlink(&kept, old.join("linked")).unwrap();
+            new_paths.insert("linked/precious".to_owned());
+        }
+        remove_known_then_rest(&old, &new_paths).unwrap();
         assert!(!old.exists());
         assert_eq!(fs::read_to_string(kept.join("precious")).unwrap(), "keep");
     }
