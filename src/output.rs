@@ -186,6 +186,7 @@ impl Staging {
         };
         match swapped {
             Ok(old) => {
+                crate::test_hook_pause("after-swap");
                 // Best effort: if it fails, the marker still vouches for the new site (and for
                 // the old one, which is deleted below or by the next build).
                 let _ = write_marker(&output, &[identity]);

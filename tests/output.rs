@@ -517,3 +517,53 @@ fn a_failed_or_killed_rebuild_leaves_the_previous_site_as_it_was() {
         [".public.kneeguide.build", ".public.kneeguide.lock"]
     );
 }
+
+#[test]
+fn a_build_killed_right_after_its_swap_leaves_a_site_the_next_build_accepts() {
+    let site = site_with(None);
+    build_ok(site.path());
+    let public = site.path().join("public");
+    edit(
+        &site.path().join("content/about.md"),
+        "Same heading twice.",
+        "Killed after the swap.",
+    );
+    let (mut killed, lines) = spawn_build(site.path(), &[("KNEEGUIDE_TEST_PAUSE", "after-swap")]);
+    expect_line(&lines, "paused at after-swap");
+    killed.kill().unwrap();
+    killed.wait().unwrap();
+    // The new site is in place; the marker still names the old folder too.
+    assert!(common::read(&public.join("about/index.html")).contains("Killed after the swap."));
+    let marker = common::read(&marker_path(&public));
+    let named = marker.lines().filter(|l| !l.starts_with('#')).count();
+    assert_eq!(named, 2, "{marker}");
+
+    build_ok(site.path());
+    assert!(common::read(&public.join("about/index.html")).contains("Killed after the swap."));
+    let marker = common::read(&marker_path(&public));
+    assert_eq!(marker.lines().filter(|l| !l.starts_with('#')).count(), 1);
+    assert_eq!(
+        siblings(site.path()),
+        [".public.kneeguide.build", ".public.kneeguide.lock"],
+        "the old copy left by the killed build is gone"
+    );
+}
+
+#[test]
+fn a_folder_made_by_hand_where_the_site_was_deleted_is_refused() {
+    let site = site_with(None);
+    build_ok(site.path());
+    let public = site.path().join("public");
+    if fs::metadata(&public).and_then(|m| m.created()).is_err() {
+        // Without creation times a new folder that reuses the deleted one's inode number
+        // cannot be told apart (see the README); on such file systems this is not checked.
+        return;
+    }
+    fs::remove_dir_all(&public).unwrap();
+    fs::create_dir(&public).unwrap();
+    fs::write(public.join("thesis.txt"), "precious").unwrap();
+    let (code, stdout, stderr) = build(site.path(), &[]);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(stderr.contains("not made by kneeguide"), "{stderr}");
+    assert_eq!(common::read(&public.join("thesis.txt")), "precious");
+}
