@@ -15,9 +15,10 @@ use crate::diagnostics::Diagnostic;
 /// have it. Today's marker is beside the output: see [`marker_path`].
 pub const LEGACY_MARKER_FILE: &str = ".kneeguide-build";
 const MARKER_HEADER: &str = "\
-# Written by `kneeguide build`. The folder beside this file that the line below identifies
-# (device, inode, creation time) was made by kneeguide and is replaced whole by the next build.
-# A folder at that path with another identity was not made by kneeguide and is never replaced.
+# Written by `kneeguide build`. The folder beside this file whose identity (device, inode,
+# creation time) is on a line below was made by kneeguide and is replaced whole by the next
+# build (during a swap two lines name the old and the new folder). A folder at that path with
+# another identity was not made by kneeguide and is never replaced.
 ";
 
 /// Where rendered files go: a staging folder for `build`, memory for `serve` and tests.
