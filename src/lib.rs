@@ -452,7 +452,9 @@ pub fn build_with(
 
 /// Test-only: with `KNEEGUIDE_TEST_PAUSE=<point>`, a build says `paused at <point>` on stderr
 /// and waits for a line on stdin there, so tests can run two builds at once without sleeping.
-fn test_hook_pause(point: &str) {
+/// Points: `before-commit`, and `after-swap` (the new site is in place, the marker beside it
+/// still names the old and the new folder).
+pub(crate) fn test_hook_pause(point: &str) {
     if std::env::var("KNEEGUIDE_TEST_PAUSE").is_ok_and(|wanted| wanted == point) {
         eprintln!("paused at {point}");
         let _ = std::io::stdin().read_line(&mut String::new());
