@@ -45,6 +45,7 @@ pub fn markdown(body: &str, config: Option<&SiteConfig>) {
         root: "../",
         urls: &urls,
         failed: &failed,
+        drafts: &HashMap::new(),
         config,
         reserved_ids: &reserved,
     };

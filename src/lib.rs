@@ -207,6 +207,7 @@ fn render_markdown(
         .map(|page| (page.content_path.clone(), page.url.clone()))
         .collect();
     let failed = std::mem::take(&mut content.failed);
+    let drafts = std::mem::take(&mut content.drafts);
     let link_errors = content
         .pages
         .par_iter_mut()
@@ -218,6 +219,7 @@ fn render_markdown(
                 root: &root,
                 urls: &urls,
                 failed: &failed,
+                drafts: &drafts,
                 config,
                 reserved_ids: theme_ids.for_page(&page.meta),
             };
@@ -227,6 +229,7 @@ fn render_markdown(
         })
         .collect();
     content.failed = failed;
+    content.drafts = drafts;
     link_errors
 }
 

@@ -46,6 +46,8 @@ pub struct LinkContext<'a> {
     pub urls: &'a HashMap<String, String>,
     /// Files that failed to load: their errors are already reported.
     pub failed: &'a HashSet<String>,
+    /// Drafts left out of this build (`content_path` -> URL): a link to one says so.
+    pub drafts: &'a HashMap<String, String>,
     /// Fills `{emergency_number}` and the other placeholders (none when site.yaml is broken).
     pub config: Option<&'a crate::config::SiteConfig>,
     /// Ids the theme's template gives elements of this page (`theme.yaml`); headings avoid them.
@@ -597,6 +599,22 @@ impl<'a> Renderer<'a, '_> {
             if self.links.failed.contains(&target) || !self.admit("E020") {
                 return None;
             }
+            if self.links.drafts.contains_key(&target) {
+                self.errors.push(BodyError {
+                    code: "E020",
+                    message: format!(
+                        "link `{dest}` goes to a draft: content/{target} has `draft: true`, so it is not published"
+                    ),
+                    help: Some(
+                        "publish it first (remove `draft: true` once it is finished), or link it later; \
+                         `--drafts` includes drafts in a preview or check"
+                            .to_owned(),
+                    ),
+                    spot,
+                    more: 0,
+                });
+                return None;
+            }
             self.errors.push(BodyError {
                 code: "E020",
                 message: format!("broken link `{dest}`: there is no page content/{target}"),
@@ -967,10 +985,41 @@ mod tests {
                 root,
                 urls: &urls,
                 failed: &HashSet::new(),
+                drafts: &[("causes/draft.md".to_owned(), "causes/draft/".to_owned())]
+                    .into_iter()
+                    .collect(),
                 config: Some(&*CONFIG),
                 reserved_ids: &["symptoms".to_owned()].into_iter().collect(),
             },
         )
+    }
+
+    #[test]
+    fn a_link_to_a_draft_says_it_is_a_draft() {
+        let (_, errors) = render_at("first-aid.md", "../", "See [it](causes/draft.md).\n");
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].code, "E020");
+        assert!(
+            errors[0]
+                .message
+                .contains("goes to a draft: content/causes/draft.md has `draft: true`"),
+            "{}",
+            errors[0].message
+        );
+        assert!(
+            errors[0]
+                .help
+                .as_deref()
+                .unwrap()
+                .contains("remove `draft: true`")
+        );
+        // A page that does not exist at all is still "no page".
+        let (_, errors) = render_at("first-aid.md", "../", "See [it](causes/none.md).\n");
+        assert!(
+            errors[0]
+                .message
+                .contains("there is no page content/causes/none.md")
+        );
     }
 
     #[test]
@@ -1253,6 +1302,7 @@ mod tests {
                 root: "../",
                 urls: &urls,
                 failed: &HashSet::new(),
+                drafts: &HashMap::new(),
                 config: Some(&config),
                 reserved_ids: &HashSet::new(),
             },
