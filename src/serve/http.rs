@@ -141,15 +141,20 @@ pub fn accept_loop(listener: TcpListener, state: Arc<State>) {
             continue;
         }
         active.fetch_add(1, Ordering::SeqCst);
+        // Waiting from the moment it is accepted, not from when its thread first runs: on a busy
+        // machine the threads of many new connections may not have run yet, and a full server
+        // must still find a connection to close instead of turning the newcomer away.
+        let ticket = waiting.enter(&stream);
         let state = Arc::clone(&state);
         let slot = Slot(Arc::clone(&active), true);
-        let waiting = Arc::clone(&waiting);
+        let shared = Arc::clone(&waiting);
         let spawned = std::thread::Builder::new()
             .name("kneeguide-http".into())
             .spawn(move || {
-                Connection::new(stream, hosts, slot, &waiting).serve(&state);
+                Connection::new(stream, hosts, slot, &shared, ticket).serve(&state);
             });
         if spawned.is_err() {
+            waiting.leave(ticket);
             std::thread::sleep(Duration::from_millis(20));
         }
     }
@@ -180,6 +185,8 @@ struct Connection<'a> {
     hosts: HostRule,
     slot: Slot,
     waiting: &'a Waiting,
+    /// Its place among the waiting connections, taken when it was accepted.
+    accepted: Option<u64>,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -190,22 +197,32 @@ enum HeadError {
 }
 
 impl<'a> Connection<'a> {
-    fn new(stream: TcpStream, hosts: HostRule, slot: Slot, waiting: &'a Waiting) -> Self {
+    fn new(
+        stream: TcpStream,
+        hosts: HostRule,
+        slot: Slot,
+        waiting: &'a Waiting,
+        accepted: Option<u64>,
+    ) -> Self {
         Connection {
             stream,
             buffer: Vec::new(),
             hosts,
             slot,
             waiting,
+            accepted,
         }
     }
 
     fn serve(mut self, state: &State) {
         let mut first = true;
         loop {
-            let timeout = if first { HEAD_TIMEOUT } else { IDLE_TIMEOUT };
+            let (timeout, ticket) = if first {
+                (HEAD_TIMEOUT, self.accepted.take())
+            } else {
+                (IDLE_TIMEOUT, self.waiting.enter(&self.stream))
+            };
             first = false;
-            let ticket = self.waiting.enter(&self.stream);
             let head = self.read_head(timeout);
             self.waiting.leave(ticket);
             let head = match head {
