@@ -1,4 +1,4 @@
-//! Entry points for the fuzz targets (`fuzz/`) and the property tests (`tests/properties.rs`):
+//! Entry points for the fuzz targets (`fuzz/`) and the property tests (`tests/testsuite/properties.rs`):
 //! each runs one stage on arbitrary input the way a build does. Whatever the input, they must
 //! return (an error is a fine answer): never panic, never hang.
 

@@ -1,6 +1,6 @@
 //! A page body: Markdown rendering with heading ids, footnotes, placeholders and link rewriting.
 //! Its first finding, the `fn-` heading-id hang (artifacts-found/markdown/), is fixed and kept as
-//! a property test (`tests/properties.rs`).
+//! a property test (`tests/testsuite/properties.rs`).
 #![no_main]
 
 use std::sync::LazyLock;

@@ -1,8 +1,7 @@
 //! `kneeguide serve` end to end: the real binary on an ephemeral port, talked to over raw TCP (so
 //! that no HTTP client library tidies up the paths we send), on a copy of the `cli-site` fixture.
 
-mod common;
-
+use crate::common;
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -13,7 +12,7 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{copy_dir, fixture, snapshot};
+use crate::common::{copy_dir, fixture, snapshot};
 
 const WAIT: Duration = Duration::from_secs(20);
 

@@ -1,11 +1,10 @@
 //! `kneeguide build` end to end: a good fixture site, and one broken fixture per error class.
 //! Broken fixtures are overlays: folders of replacement files copied on top of the good site.
 
-mod common;
-
+use crate::common;
 use std::fs;
 
-use common::{build, read, site_with, snapshot};
+use crate::common::{build, read, site_with, snapshot};
 
 #[test]
 fn good_site_builds_with_pretty_urls_sitemap_and_robots() {

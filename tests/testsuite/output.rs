@@ -4,8 +4,7 @@
 //! keep unchanged files. Builds are real processes; concurrency is arranged with the test-only
 //! pause hook (`KNEEGUIDE_TEST_PAUSE`), never with sleeps.
 
-mod common;
-
+use crate::common;
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::{BufRead, BufReader, Write};
@@ -14,7 +13,7 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc::{Receiver, channel};
 use std::time::Duration;
 
-use common::{build, site_with, snapshot};
+use crate::common::{build, site_with, snapshot};
 use kneeguide::output::{LEGACY_MARKER_FILE, Sink, Staging, marker_path};
 
 const WAIT: Duration = Duration::from_secs(60);

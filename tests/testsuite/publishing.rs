@@ -2,12 +2,11 @@
 //! (made from the causes' front matter, so a symptom added to a cause page appears in it without
 //! anyone editing the index) and offline reading (a service worker listing every file written).
 
-mod common;
-
+use crate::common;
 use std::fs;
 use std::path::Path;
 
-use common::{build, copy_dir, read, snapshot};
+use crate::common::{build, copy_dir, read, snapshot};
 
 fn guide_copy() -> tempfile::TempDir {
     let temp = tempfile::tempdir().unwrap();

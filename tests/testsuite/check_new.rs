@@ -2,12 +2,11 @@
 //! (a commented draft from an archetype that builds as it is, never overwriting), on copies of
 //! `cli-site` that carry the real default theme's archetypes.
 
-mod common;
-
+use crate::common;
 use std::fs;
 use std::path::Path;
 
-use common::{copy_dir, fixture, kneeguide, snapshot};
+use crate::common::{copy_dir, fixture, kneeguide, snapshot};
 
 fn cli_site(overlay: Option<&str>) -> tempfile::TempDir {
     let temp = tempfile::tempdir().unwrap();
@@ -107,7 +106,7 @@ fn new_cause_writes_a_commented_draft_that_builds() {
     );
     let text = fs::read_to_string(site.path().join("content/causes/bakers-cyst.md")).unwrap();
 
-    // The binary runs on the pinned day (tests/common), not on the clock's.
+    // The binary runs on the pinned day (tests/testsuite/common.rs), not on the clock's.
     let today = common::TODAY;
     assert!(
         text.contains(&format!("\nlast_reviewed: {today}\n")),

@@ -2,11 +2,10 @@
 //! tests/fixtures/editor/<case>/ is copied on top of a good site (the triage fixture's for tree
 //! cases, tests/fixtures/good for the others), and the message and its location are checked.
 
-mod common;
-
+use crate::common;
 use std::path::Path;
 
-use common::{copy_dir, fixture, options};
+use crate::common::{copy_dir, fixture, options};
 use kneeguide::diagnostics::Diagnostic;
 
 /// A temporary site: `base` with the case's files on top.

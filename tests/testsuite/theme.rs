@@ -4,8 +4,7 @@
 //! does not show (a clinician's review, a badge raised by the tree) are checked on the fixture
 //! site in tests/fixtures/theme/, rendered with the same theme.
 
-mod common;
-
+use crate::common;
 use std::collections::{BTreeMap, HashSet};
 use std::sync::OnceLock;
 

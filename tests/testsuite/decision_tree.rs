@@ -2,12 +2,11 @@
 //! tests/fixtures/triage/_shared/), the rendered pages of a good tree, and the real guide's tree
 //! against the golden path list tests/golden/decision-tree-paths.txt.
 
-mod common;
-
+use crate::common;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use common::{copy_dir, fixture};
+use crate::common::{copy_dir, fixture};
 use kneeguide::content::meta::Date;
 use kneeguide::diagnostics::{Diagnostic, Severity};
 use kneeguide::output::MemorySink;
