@@ -86,9 +86,11 @@ fn shown(found: &[Diagnostic]) -> String {
         .join("")
 }
 
-/// The case fails with exactly the expected errors (no more: one mistake, one message).
+/// The case fails with exactly the expected errors (no more: one mistake, one message), drawn
+/// as the snapshot `snapshots/testsuite__decision_tree__<case>.snap` shows them.
 fn check_case(case: &str, expected: &[Expect]) {
     let found = failures(case);
+    insta::assert_snapshot!(case, shown(&found));
     let errors: Vec<Diagnostic> = found.iter().filter(|d| d.is_error()).cloned().collect();
     for e in expected {
         let hit = has(&errors, e.code, e.words, e.at);

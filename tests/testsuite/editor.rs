@@ -49,6 +49,7 @@ const ABOUT: &str = "content/about.md";
 fn a_text_where_the_tree_needs_a_list() {
     let found = failures("triage/_shared", "tree-causes-not-a-list");
     let error = only(&found, "E001");
+    insta::assert_snapshot!(error.to_string());
     assert_eq!(
         error.message,
         "outcome o-emergency: `causes` must be a list, e.g. `causes: [clot]`, not a text"
@@ -60,6 +61,7 @@ fn a_text_where_the_tree_needs_a_list() {
 fn an_unknown_field_of_an_answer_names_question_and_answer() {
     let found = failures("triage/_shared", "tree-answer-unknown-field");
     let error = only(&found, "E001");
+    insta::assert_snapshot!(error.to_string());
     assert!(
         error
             .message
@@ -74,6 +76,7 @@ fn an_unknown_field_of_an_answer_names_question_and_answer() {
 fn a_missing_field_names_the_question() {
     let found = failures("triage/_shared", "tree-missing-field");
     let error = only(&found, "E001");
+    insta::assert_snapshot!(error.to_string());
     assert_eq!(
         error.message,
         "missing field `heading`: question q-age needs a line `heading: …`"
@@ -87,6 +90,7 @@ fn a_missing_field_names_the_question() {
 fn a_tab_in_the_indentation_is_named() {
     let found = failures("good", "yaml-tab");
     let error = only(&found, "E017");
+    insta::assert_snapshot!(error.to_string());
     assert!(
         error.message.contains("a tab is used for indentation"),
         "{error}"
@@ -105,6 +109,7 @@ fn a_tab_in_the_indentation_is_named() {
 fn a_day_first_date_points_at_its_line_and_shows_the_iso_date() {
     let found = failures("good", "yaml-date");
     let error = only(&found, "E001");
+    insta::assert_snapshot!(error.to_string());
     assert_eq!(
         error.message,
         "`last_reviewed` must be a date written year-month-day, e.g. `2026-01-10`, not `10.01.2026`"
@@ -116,6 +121,7 @@ fn a_day_first_date_points_at_its_line_and_shows_the_iso_date() {
 fn an_unquoted_colon_explains_quoting() {
     let found = failures("good", "yaml-colon");
     let error = only(&found, "E017");
+    insta::assert_snapshot!(error.to_string());
     assert!(error.message.contains("contains `: `"), "{error}");
     assert_eq!(
         error.help.as_deref(),
@@ -128,6 +134,7 @@ fn an_unquoted_colon_explains_quoting() {
 fn front_matter_closed_by_a_rule_in_the_body_gets_its_own_hint() {
     let found = failures("good", "yaml-unclosed-rule");
     let error = only(&found, "E018");
+    insta::assert_snapshot!(error.to_string());
     assert!(
         error
             .message
@@ -157,6 +164,7 @@ fn warnings(base: &str, case: &str) -> Vec<Diagnostic> {
 fn check_warns_when_the_paths_differ_from_the_reviewed_list() {
     let found = warnings("triage/_shared", "paths-differ");
     let warning = only(&found, "W060");
+    insta::assert_snapshot!(warning.to_string());
     assert_eq!(
         warning.message,
         "the decision tree's paths differ from the reviewed list tests/golden/decision-tree-paths.txt: 1 line new or changed, 1 line gone"
@@ -220,6 +228,7 @@ fn tree_paths_prints_the_reviewed_list() {
 fn a_page_elsewhere_is_suggested_relative_to_this_file() {
     let found = failures("good", "link-elsewhere");
     let error = only(&found, "E020");
+    insta::assert_snapshot!(error.to_string());
     assert_eq!(
         error.message,
         "broken link `about.md`: there is no page content/causes/about.md"
@@ -239,6 +248,7 @@ fn a_page_elsewhere_is_suggested_relative_to_this_file() {
 fn a_site_absolute_address_suggests_the_markdown_file() {
     let found = failures("good", "link-site-absolute");
     let error = only(&found, "E020");
+    insta::assert_snapshot!(error.to_string());
     assert_eq!(error.message, "unsupported link `/causes/clot/#signs`");
     assert_eq!(
         error.help.as_deref(),
@@ -251,6 +261,7 @@ fn a_site_absolute_address_suggests_the_markdown_file() {
 fn a_full_link_to_the_own_site_suggests_the_relative_link() {
     let found = failures("good", "link-own-domain");
     let error = only(&found, "E090");
+    insta::assert_snapshot!(error.to_string());
     assert_eq!(
         error.message,
         "link `https://example.org/causes/clot/` is a full address of this site"
@@ -271,6 +282,7 @@ fn a_full_link_to_the_own_site_suggests_the_relative_link() {
 fn the_example_in_the_hint_is_a_link_that_works() {
     let found = failures("good", "link-unknown-address");
     let error = only(&found, "E020");
+    insta::assert_snapshot!(error.to_string());
     assert_eq!(
         error.help.as_deref(),
         Some(
@@ -361,6 +373,7 @@ fn a_build_for_an_example_address_warns_and_says_the_address() {
 fn a_base_url_with_a_query_is_an_error() {
     let found = failures("good", "base-url-query");
     let error = only(&found, "E091");
+    insta::assert_snapshot!(error.to_string());
     assert_eq!(
         error.message,
         "base_url `https://guide.kneeclinic.eu/knee/?utm_source=guide` has a query (`?utm_source=guide`): every link of the site would carry it"
