@@ -112,3 +112,53 @@ pub fn guide_copy() -> tempfile::TempDir {
 pub fn read(path: &Path) -> String {
     fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
+
+/// The shared text with a case's edits applied. `edits` is a list of pairs, each a line
+/// `--- find`, the lines to find, a line `--- replace` and the lines to put in their place
+/// (none: the found lines are deleted); lines before the first `--- find` are a comment. Every
+/// found text must occur exactly once in `shared`, so an edit never lands in the wrong place
+/// when the shared text changes: it fails the test instead.
+pub fn apply_edits(shared: &str, edits: &str) -> String {
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    let mut in_find = false;
+    for line in edits.split_inclusive('\n') {
+        match line.trim_end_matches('\n') {
+            "--- find" => {
+                pairs.push((String::new(), String::new()));
+                in_find = true;
+            }
+            "--- replace" => in_find = false,
+            _ => match pairs.last_mut() {
+                Some((find, _)) if in_find => find.push_str(line),
+                Some((_, replace)) => replace.push_str(line),
+                None => {} // the comment before the first pair
+            },
+        }
+    }
+    let mut spots: Vec<(usize, usize, &str)> = pairs
+        .iter()
+        .map(|(find, replace)| {
+            let count = shared.matches(find.as_str()).count();
+            assert!(
+                !find.is_empty() && count == 1,
+                "an edit's find text must occur once in the shared text, not {count} times:\n{find}"
+            );
+            (
+                shared.find(find.as_str()).unwrap(),
+                find.len(),
+                replace.as_str(),
+            )
+        })
+        .collect();
+    spots.sort();
+    let mut edited = String::new();
+    let mut copied_to = 0;
+    for (start, len, replace) in spots {
+        assert!(start >= copied_to, "two edits overlap at byte {start}");
+        edited.push_str(&shared[copied_to..start]);
+        edited.push_str(replace);
+        copied_to = start + len;
+    }
+    edited.push_str(&shared[copied_to..]);
+    edited
+}

@@ -1,6 +1,7 @@
 //! The decision tree: one fixture per check (tests/fixtures/triage/<case>/, copied on top of
-//! tests/fixtures/triage/_shared/), the rendered pages of a good tree, and the real guide's tree
-//! against the golden path list tests/golden/decision-tree-paths.txt.
+//! tests/fixtures/triage/_shared/, whose one tree each case changes with a small
+//! `decision-tree.edits`), the rendered pages of a good tree, and the real guide's tree against
+//! the golden path list tests/golden/decision-tree-paths.txt.
 
 use crate::common;
 use std::collections::BTreeMap;
@@ -16,12 +17,20 @@ const TREE: &str = "content/decision-tree.md";
 const CASES: &str = "content/decision-tree.cases.yaml";
 const GOLDEN: &str = "tests/golden/decision-tree-paths.txt";
 
-/// A temporary site: the shared fixture with the case's files on top.
+/// A temporary site: the shared fixture with the case's files on top, and the shared tree
+/// changed by the case's `decision-tree.edits` when it has one (see `common::apply_edits`).
 fn site(case: &str) -> tempfile::TempDir {
     let temp = tempfile::tempdir().unwrap();
     copy_dir(&fixture("triage/_shared"), temp.path());
     if case != "_shared" {
         copy_dir(&fixture("triage").join(case), temp.path());
+        let edits = temp.path().join("decision-tree.edits");
+        if edits.exists() {
+            let tree = temp.path().join(TREE);
+            let edited = common::apply_edits(&common::read(&tree), &common::read(&edits));
+            std::fs::write(&tree, edited).unwrap();
+            std::fs::remove_file(&edits).unwrap();
+        }
     }
     temp
 }
