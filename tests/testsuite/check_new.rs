@@ -1,6 +1,7 @@
 //! `kneeguide check` (every check build runs, nothing written) and `kneeguide new cause|page <id>`
 //! (a commented draft from an archetype that builds as it is, never overwriting), on copies of
-//! `cli-site` that carry the real default theme's archetypes.
+//! the CLI site (`common::cli_site_into`: good with cli-site on top) that carry the real default
+//! theme's archetypes.
 
 use crate::common;
 use std::fs;
@@ -10,7 +11,7 @@ use crate::common::{copy_dir, fixture, kneeguide, snapshot};
 
 fn cli_site(overlay: Option<&str>) -> tempfile::TempDir {
     let temp = tempfile::tempdir().unwrap();
-    copy_dir(&fixture("cli-site"), temp.path());
+    common::cli_site_into(temp.path());
     // The scaffolds under test are the real theme's, not copies that could drift from them.
     let archetypes = Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default/archetypes");
     copy_dir(&archetypes, &temp.path().join("themes/default/archetypes"));

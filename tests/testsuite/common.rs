@@ -162,3 +162,12 @@ pub fn apply_edits(shared: &str, edits: &str) -> String {
     edited.push_str(&shared[copied_to..]);
     edited
 }
+
+/// The site of the command-line tests (`serve`, `new`): the good fixture with
+/// tests/fixtures/cli-site/ on top, which holds only what those tests need different: its own
+/// title, an about page without the footnote-id headings, and a script (js/site.js, linked
+/// from base.html) for the live-reload checks.
+pub fn cli_site_into(dir: &Path) {
+    copy_dir(&fixture("good"), dir);
+    copy_dir(&fixture("cli-site"), dir);
+}

@@ -1,5 +1,6 @@
 //! `kneeguide serve` end to end: the real binary on an ephemeral port, talked to over raw TCP (so
-//! that no HTTP client library tidies up the paths we send), on a copy of the `cli-site` fixture.
+//! that no HTTP client library tidies up the paths we send), on a copy of the CLI site
+//! (`common::cli_site_into`: the good fixture with tests/fixtures/cli-site/ on top).
 
 use crate::common;
 use std::collections::BTreeMap;
@@ -18,7 +19,7 @@ const WAIT: Duration = Duration::from_secs(20);
 
 fn cli_site() -> tempfile::TempDir {
     let temp = tempfile::tempdir().unwrap();
-    copy_dir(&fixture("cli-site"), temp.path());
+    common::cli_site_into(temp.path());
     temp
 }
 
@@ -555,7 +556,7 @@ fn a_site_that_starts_broken_shows_an_error_page_until_fixed() {
     assert!(html.contains("content/causes/clot.md:21:"), "{html}");
     assert!(html.contains("/__kneeguide/reload.js"));
     let events = serve.events();
-    copy_dir(&fixture("cli-site"), serve.site.path());
+    common::cli_site_into(serve.site.path());
     let reload = events.expect("reload");
     assert!(
         reload["paths"]
