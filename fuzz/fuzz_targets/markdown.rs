@@ -10,7 +10,7 @@ use libfuzzer_sys::fuzz_target;
 
 static CONFIG: LazyLock<Option<SiteConfig>> = LazyLock::new(|| {
     kneeguide::fuzzing::site_config(include_str!(
-        "../../tests/fixtures/triage/_shared/site.yaml"
+        "../../tests/fixtures/decision_tree/_shared/site.yaml"
     ))
 });
 

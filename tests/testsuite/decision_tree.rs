@@ -1,5 +1,5 @@
-//! The decision tree: one fixture per check (tests/fixtures/triage/<case>/, copied on top of
-//! tests/fixtures/triage/_shared/, whose one tree each case changes with a small
+//! The decision tree: one fixture per check (tests/fixtures/decision_tree/<case>/, copied on top of
+//! tests/fixtures/decision_tree/_shared/, whose one tree each case changes with a small
 //! `decision-tree.edits`), the rendered pages of a good tree, and the real guide's tree against
 //! the golden path list tests/golden/decision-tree-paths.txt.
 
@@ -21,9 +21,9 @@ const GOLDEN: &str = "tests/golden/decision-tree-paths.txt";
 /// changed by the case's `decision-tree.edits` when it has one (see `common::apply_edits`).
 fn site(case: &str) -> tempfile::TempDir {
     let temp = tempfile::tempdir().unwrap();
-    copy_dir(&fixture("triage/_shared"), temp.path());
+    copy_dir(&fixture("decision_tree/_shared"), temp.path());
     if case != "_shared" {
-        copy_dir(&fixture("triage").join(case), temp.path());
+        copy_dir(&fixture("decision_tree").join(case), temp.path());
         let edits = temp.path().join("decision-tree.edits");
         if edits.exists() {
             let tree = temp.path().join(TREE);
@@ -600,7 +600,7 @@ fn the_cli_exits_non_zero_and_prints_every_located_error() {
     );
 }
 
-// Safety cases: content/decision-tree.cases.yaml beside the tree (tests/fixtures/triage/cases-*
+// Safety cases: content/decision-tree.cases.yaml beside the tree (tests/fixtures/decision_tree/cases-*
 // hold only a cases file; the shared tree and its full cases file are underneath).
 
 #[test]

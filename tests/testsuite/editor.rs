@@ -1,5 +1,5 @@
 //! Messages for editors (issue 14, points 4, 5, 6, 8, 9): each fixture under
-//! tests/fixtures/editor/<case>/ is copied on top of a good site (the triage fixture's for tree
+//! tests/fixtures/editor/<case>/ is copied on top of a good site (the decision-tree fixture's for tree
 //! cases, tests/fixtures/good for the others), and the message and its location are checked.
 
 use crate::common;
@@ -47,7 +47,7 @@ const ABOUT: &str = "content/about.md";
 
 #[test]
 fn a_text_where_the_tree_needs_a_list() {
-    let found = failures("triage/_shared", "tree-causes-not-a-list");
+    let found = failures("decision_tree/_shared", "tree-causes-not-a-list");
     let error = only(&found, "E001");
     insta::assert_snapshot!(error.to_string());
     assert_eq!(
@@ -59,7 +59,7 @@ fn a_text_where_the_tree_needs_a_list() {
 
 #[test]
 fn an_unknown_field_of_an_answer_names_question_and_answer() {
-    let found = failures("triage/_shared", "tree-answer-unknown-field");
+    let found = failures("decision_tree/_shared", "tree-answer-unknown-field");
     let error = only(&found, "E001");
     insta::assert_snapshot!(error.to_string());
     assert!(
@@ -74,7 +74,7 @@ fn an_unknown_field_of_an_answer_names_question_and_answer() {
 
 #[test]
 fn a_missing_field_names_the_question() {
-    let found = failures("triage/_shared", "tree-missing-field");
+    let found = failures("decision_tree/_shared", "tree-missing-field");
     let error = only(&found, "E001");
     insta::assert_snapshot!(error.to_string());
     assert_eq!(
@@ -162,7 +162,7 @@ fn warnings(base: &str, case: &str) -> Vec<Diagnostic> {
 
 #[test]
 fn check_warns_when_the_paths_differ_from_the_reviewed_list() {
-    let found = warnings("triage/_shared", "paths-differ");
+    let found = warnings("decision_tree/_shared", "paths-differ");
     let warning = only(&found, "W060");
     insta::assert_snapshot!(warning.to_string());
     assert_eq!(
@@ -186,7 +186,7 @@ fn check_warns_when_the_paths_differ_from_the_reviewed_list() {
 #[test]
 fn no_reviewed_list_no_warning() {
     let temp = tempfile::tempdir().unwrap();
-    copy_dir(&fixture("triage/_shared"), temp.path());
+    copy_dir(&fixture("decision_tree/_shared"), temp.path());
     let site = kneeguide::load(&options(temp.path())).unwrap();
     assert!(!site.warnings.iter().any(|w| w.code == "W060"));
 }
@@ -206,7 +206,7 @@ fn tree_paths_prints_the_reviewed_list() {
         std::fs::read_to_string(guide.join("tests/golden/decision-tree-paths.txt")).unwrap();
     assert_eq!(String::from_utf8(output.stdout).unwrap(), committed);
 
-    let temp = site("triage/_shared", "paths-differ");
+    let temp = site("decision_tree/_shared", "paths-differ");
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_kneeguide"))
         .args(["tree", "paths", "--root"])
         .arg(temp.path())

@@ -19,24 +19,24 @@ use kneeguide::fuzzing;
 /// fails the run quickly.
 const CASE_LIMIT: Duration = Duration::from_secs(10);
 
-const SITE_YAML: &str = include_str!("../fixtures/triage/_shared/site.yaml");
-const TREE: &str = include_str!("../fixtures/triage/_shared/content/decision-tree.md");
+const SITE_YAML: &str = include_str!("../fixtures/decision_tree/_shared/site.yaml");
+const TREE: &str = include_str!("../fixtures/decision_tree/_shared/content/decision-tree.md");
 const CAUSES: [(&str, &str); 4] = [
     (
         "clot",
-        include_str!("../fixtures/triage/_shared/content/causes/clot.md"),
+        include_str!("../fixtures/decision_tree/_shared/content/causes/clot.md"),
     ),
     (
         "cyst",
-        include_str!("../fixtures/triage/_shared/content/causes/cyst.md"),
+        include_str!("../fixtures/decision_tree/_shared/content/causes/cyst.md"),
     ),
     (
         "sprain",
-        include_str!("../fixtures/triage/_shared/content/causes/sprain.md"),
+        include_str!("../fixtures/decision_tree/_shared/content/causes/sprain.md"),
     ),
     (
         "growing",
-        include_str!("../fixtures/triage/_shared/content/causes/growing.md"),
+        include_str!("../fixtures/decision_tree/_shared/content/causes/growing.md"),
     ),
 ];
 

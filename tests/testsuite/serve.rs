@@ -894,11 +894,14 @@ fn help_explains_the_commands() {
 #[test]
 fn a_failing_safety_case_shows_in_the_overlay() {
     let site = tempfile::tempdir().unwrap();
-    copy_dir(&fixture("triage/_shared"), site.path());
+    copy_dir(&fixture("decision_tree/_shared"), site.path());
     let serve = Serve::start(site, &[]);
     let events = serve.events();
     // Editing the cases file (not a Markdown file) rebuilds too.
-    copy_dir(&fixture("triage/cases-under-triage"), serve.site.path());
+    copy_dir(
+        &fixture("decision_tree/cases-under-triage"),
+        serve.site.path(),
+    );
     events.expect("errors");
     let fragment = serve.get("/__kneeguide/overlay").text();
     assert!(
