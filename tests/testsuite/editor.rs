@@ -41,7 +41,6 @@ fn at(diagnostic: &Diagnostic) -> (String, usize, usize) {
 }
 
 const TREE: &str = "content/decision-tree.md";
-const ABOUT: &str = "content/about.md";
 
 // Point 4: the tree's errors name things as editors do, in plain words.
 
@@ -50,11 +49,6 @@ fn a_text_where_the_tree_needs_a_list() {
     let found = failures("decision_tree/_shared", "tree-causes-not-a-list");
     let error = only(&found, "E001");
     insta::assert_snapshot!(error.to_string());
-    assert_eq!(
-        error.message,
-        "outcome o-emergency: `causes` must be a list, e.g. `causes: [clot]`, not a text"
-    );
-    assert_eq!(at(error), (TREE.to_owned(), 50, 13));
 }
 
 #[test]
@@ -62,14 +56,6 @@ fn an_unknown_field_of_an_answer_names_question_and_answer() {
     let found = failures("decision_tree/_shared", "tree-answer-unknown-field");
     let error = only(&found, "E001");
     insta::assert_snapshot!(error.to_string());
-    assert!(
-        error
-            .message
-            .starts_with("unknown field `nxt` in question q-age, answer adult; its fields are `id`, `label`, `next`"),
-        "{error}"
-    );
-    assert_eq!(error.help.as_deref(), Some("did you mean `next`?"));
-    assert_eq!(at(error), (TREE.to_owned(), 22, 65));
 }
 
 #[test]
@@ -77,11 +63,6 @@ fn a_missing_field_names_the_question() {
     let found = failures("decision_tree/_shared", "tree-missing-field");
     let error = only(&found, "E001");
     insta::assert_snapshot!(error.to_string());
-    assert_eq!(
-        error.message,
-        "missing field `heading`: question q-age needs a line `heading: …`"
-    );
-    assert_eq!(at(error), (TREE.to_owned(), 16, 5));
 }
 
 // Point 5: YAML mistakes in plain words.
@@ -91,18 +72,6 @@ fn a_tab_in_the_indentation_is_named() {
     let found = failures("good", "yaml-tab");
     let error = only(&found, "E017");
     insta::assert_snapshot!(error.to_string());
-    assert!(
-        error.message.contains("a tab is used for indentation"),
-        "{error}"
-    );
-    assert!(
-        error
-            .help
-            .as_deref()
-            .unwrap()
-            .contains("replace the tab with spaces")
-    );
-    assert_eq!(at(error), (ABOUT.to_owned(), 6, 1));
 }
 
 #[test]
@@ -110,11 +79,6 @@ fn a_day_first_date_points_at_its_line_and_shows_the_iso_date() {
     let found = failures("good", "yaml-date");
     let error = only(&found, "E001");
     insta::assert_snapshot!(error.to_string());
-    assert_eq!(
-        error.message,
-        "`last_reviewed` must be a date written year-month-day, e.g. `2026-01-10`, not `10.01.2026`"
-    );
-    assert_eq!(at(error), (ABOUT.to_owned(), 5, 16));
 }
 
 #[test]
@@ -122,12 +86,6 @@ fn an_unquoted_colon_explains_quoting() {
     let found = failures("good", "yaml-colon");
     let error = only(&found, "E017");
     insta::assert_snapshot!(error.to_string());
-    assert!(error.message.contains("contains `: `"), "{error}");
-    assert_eq!(
-        error.help.as_deref(),
-        Some("put the whole text in quotes: `title: \"About: this guide\"`")
-    );
-    assert_eq!(at(error), (ABOUT.to_owned(), 2, 13));
 }
 
 #[test]
@@ -135,19 +93,6 @@ fn front_matter_closed_by_a_rule_in_the_body_gets_its_own_hint() {
     let found = failures("good", "yaml-unclosed-rule");
     let error = only(&found, "E018");
     insta::assert_snapshot!(error.to_string());
-    assert!(
-        error
-            .message
-            .contains("the front matter is not closed before the text"),
-        "{error}"
-    );
-    assert_eq!(
-        error.help.as_deref(),
-        Some(
-            "add a line `---` below the last field (line 6); the `---` at line 12 is a rule in the text, not the end of the front matter"
-        )
-    );
-    assert_eq!(at(error), (ABOUT.to_owned(), 10, 1));
 }
 
 // Point 6: the reviewed path list without Rust.
@@ -229,19 +174,6 @@ fn a_page_elsewhere_is_suggested_relative_to_this_file() {
     let found = failures("good", "link-elsewhere");
     let error = only(&found, "E020");
     insta::assert_snapshot!(error.to_string());
-    assert_eq!(
-        error.message,
-        "broken link `about.md`: there is no page content/causes/about.md"
-    );
-    assert!(
-        error
-            .help
-            .as_deref()
-            .unwrap()
-            .starts_with("did you mean `../about.md` (content/about.md)?"),
-        "{error}"
-    );
-    assert_eq!(at(error), ("content/causes/cyst.md".to_owned(), 25, 6));
 }
 
 #[test]
@@ -249,12 +181,6 @@ fn a_site_absolute_address_suggests_the_markdown_file() {
     let found = failures("good", "link-site-absolute");
     let error = only(&found, "E020");
     insta::assert_snapshot!(error.to_string());
-    assert_eq!(error.message, "unsupported link `/causes/clot/#signs`");
-    assert_eq!(
-        error.help.as_deref(),
-        Some("link the page's Markdown file, relative to this one: `causes/clot.md#signs`")
-    );
-    assert_eq!(at(error), (ABOUT.to_owned(), 22, 25));
 }
 
 #[test]
@@ -262,19 +188,6 @@ fn a_full_link_to_the_own_site_suggests_the_relative_link() {
     let found = failures("good", "link-own-domain");
     let error = only(&found, "E090");
     insta::assert_snapshot!(error.to_string());
-    assert_eq!(
-        error.message,
-        "link `https://example.org/causes/clot/` is a full address of this site"
-    );
-    assert!(
-        error
-            .help
-            .as_deref()
-            .unwrap()
-            .starts_with("link the page's Markdown file instead: `causes/clot.md`"),
-        "{error}"
-    );
-    assert_eq!(at(error), (ABOUT.to_owned(), 22, 25));
 }
 
 /// The canned example is a real page, written relative to the file: following the hint works.
@@ -283,13 +196,6 @@ fn the_example_in_the_hint_is_a_link_that_works() {
     let found = failures("good", "link-unknown-address");
     let error = only(&found, "E020");
     insta::assert_snapshot!(error.to_string());
-    assert_eq!(
-        error.help.as_deref(),
-        Some(
-            "link to another page by its Markdown file, relative to this one (e.g. `../_index.md`), or use a full https:// address"
-        )
-    );
-    assert_eq!(at(error), ("content/causes/cyst.md".to_owned(), 25, 5));
     // Following the example: the site loads.
     let temp = site("good", "link-unknown-address");
     let page = temp.path().join("content/causes/cyst.md");
@@ -374,15 +280,6 @@ fn a_base_url_with_a_query_is_an_error() {
     let found = failures("good", "base-url-query");
     let error = only(&found, "E091");
     insta::assert_snapshot!(error.to_string());
-    assert_eq!(
-        error.message,
-        "base_url `https://guide.kneeclinic.eu/knee/?utm_source=guide` has a query (`?utm_source=guide`): every link of the site would carry it"
-    );
-    assert_eq!(
-        error.help.as_deref(),
-        Some("write only the address of the site's folder: `https://guide.kneeclinic.eu/knee/`")
-    );
-    assert_eq!(at(error), ("site.yaml".to_owned(), 4, 11));
 }
 
 #[test]
