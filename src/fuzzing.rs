@@ -1,4 +1,4 @@
-//! Entry points for the fuzz targets (`fuzz/`) and the property tests (`tests/properties.rs`):
+//! Entry points for the fuzz targets (`fuzz/`) and the property tests (`tests/testsuite/properties.rs`):
 //! each runs one stage on arbitrary input the way a build does. Whatever the input, they must
 //! return (an error is a fine answer): never panic, never hang.
 
@@ -94,7 +94,7 @@ pub fn tree(tree_file: &str, causes: &[(&str, &str)], config: &SiteConfig) -> Op
     let mut found = Vec::new();
     // No safety-cases file beside the tree (a W010): the tree alone is what is fuzzed.
     let root = std::path::Path::new("/nonexistent/kneeguide-fuzzing");
-    if let Some(tree) = crate::triage::compile(&content, config, root, &mut found) {
+    if let Some(tree) = crate::decision_tree::compile(&content, config, root, &mut found) {
         let _ = tree.files();
         let _ = tree.paths_text();
         let _ = tree.page_urls();

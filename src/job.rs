@@ -1,5 +1,5 @@
 //! The unit of work the render stage takes, made by the stages before it (content pages in
-//! `render`, the decision tree's steps in `triage`) without either depending on the other.
+//! `render`, the decision tree's steps in `decision_tree`) without either depending on the other.
 
 use std::path::PathBuf;
 

@@ -9,7 +9,7 @@
 //!   -> theme_config    theme.yaml's ids, strings/<lang>    (theme_config.rs)
 //!   -> markdown        HTML, heading ids, links rewritten  (markdown.rs)
 //!   -> check           links, anchors, dates, sources      (check.rs)
-//!   -> triage          the decision tree, checked          (triage/)
+//!   -> decision_tree   the decision tree, checked          (decision_tree/)
 //!   -> render          Tera templates, in parallel         (render/)
 //!   -> output          staging folder swapped in at the end (output.rs)
 //! ```
@@ -32,6 +32,7 @@
 pub mod check;
 pub mod config;
 pub mod content;
+pub mod decision_tree;
 pub mod diagnostics;
 #[doc(hidden)]
 pub mod fuzzing;
@@ -45,7 +46,6 @@ pub mod render;
 pub mod scaffold;
 pub mod serve;
 pub mod theme_config;
-pub mod triage;
 pub mod unfinished;
 pub mod yaml;
 mod yaml_words;
@@ -99,7 +99,7 @@ pub struct Site {
     pub config: SiteConfig,
     pub content: Content,
     pub theme: Theme,
-    pub tree: Option<triage::Tree>,
+    pub tree: Option<decision_tree::Tree>,
     /// The theme's words in the site's language.
     pub strings: theme_config::Strings,
     /// Warnings found on the way (errors stop the load).
@@ -153,12 +153,12 @@ pub fn load(options: &BuildOptions) -> Result<Site, Diagnostics> {
     }
     let tree = config
         .as_ref()
-        .and_then(|config| triage::compile(&content, config, &options.root, &mut found));
+        .and_then(|config| decision_tree::compile(&content, config, &options.root, &mut found));
     // Drafts may add causes to the tree's outcomes: the reviewed list is of the published tree.
     if let Some(tree) = &tree
         && !options.drafts
     {
-        triage::golden::compare(&options.root, tree, &mut found);
+        decision_tree::golden::compare(&options.root, tree, &mut found);
     }
     if let (Some(theme), Some(config)) = (&theme, &config) {
         render::check_static_collisions(theme, &config.theme, &content, tree.as_ref(), &mut found);
@@ -366,7 +366,7 @@ fn last_reviewed(meta: &Meta) -> Option<Date> {
 
 /// `kneeguide check --cases`: the safety cases' report of the site's decision tree. `Err` holds
 /// every diagnostic when the report cannot be made (no tree, or the tree itself has errors).
-pub fn case_report(options: &BuildOptions) -> Result<triage::cases::Report, Diagnostics> {
+pub fn case_report(options: &BuildOptions) -> Result<decision_tree::cases::Report, Diagnostics> {
     let mut found = Vec::new();
     let mut config_found = Vec::new();
     let config = config::load(
@@ -378,7 +378,7 @@ pub fn case_report(options: &BuildOptions) -> Result<triage::cases::Report, Diag
     found.extend(config_found.into_iter().filter(Diagnostic::is_error));
     let content = content::load(&options.root, options.drafts, &mut found);
     let report = config.as_ref().and_then(|config| {
-        triage::compile_with_cases(&content, config, &options.root, &mut found).1
+        decision_tree::compile_with_cases(&content, config, &options.root, &mut found).1
     });
     match report {
         Some(report) => Ok(report),

@@ -262,7 +262,7 @@ fn for_each_reader_text(meta: &mut Meta, visit: &mut dyn FnMut(&[Key], &mut Stri
                 }
             }
         }
-        // The tree's questions and outcomes are filled by the tree's own checks (triage).
+        // The tree's questions and outcomes are filled by the tree's own checks (decision_tree).
         Meta::Tree(tree) => {
             visit(&[Key::Field("title")], &mut tree.title);
             visit(&[Key::Field("description")], &mut tree.description);

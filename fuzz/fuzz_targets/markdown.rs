@@ -1,6 +1,6 @@
 //! A page body: Markdown rendering with heading ids, footnotes, placeholders and link rewriting.
 //! Its first finding, the `fn-` heading-id hang (artifacts-found/markdown/), is fixed and kept as
-//! a property test (`tests/properties.rs`).
+//! a property test (`tests/testsuite/properties.rs`).
 #![no_main]
 
 use std::sync::LazyLock;
@@ -10,7 +10,7 @@ use libfuzzer_sys::fuzz_target;
 
 static CONFIG: LazyLock<Option<SiteConfig>> = LazyLock::new(|| {
     kneeguide::fuzzing::site_config(include_str!(
-        "../../tests/fixtures/triage/_shared/site.yaml"
+        "../../tests/fixtures/decision_tree/_shared/site.yaml"
     ))
 });
 

@@ -1,4 +1,4 @@
-//! A whole `content/decision-tree.md`, compiled against the shared triage fixture's causes.
+//! A whole `content/decision-tree.md`, compiled against the shared decision-tree fixture's causes.
 #![no_main]
 
 use std::sync::LazyLock;
@@ -8,7 +8,7 @@ use libfuzzer_sys::fuzz_target;
 
 static CONFIG: LazyLock<SiteConfig> = LazyLock::new(|| {
     kneeguide::fuzzing::site_config(include_str!(
-        "../../tests/fixtures/triage/_shared/site.yaml"
+        "../../tests/fixtures/decision_tree/_shared/site.yaml"
     ))
     .expect("the fixture's site.yaml parses")
 });
@@ -16,19 +16,19 @@ static CONFIG: LazyLock<SiteConfig> = LazyLock::new(|| {
 const CAUSES: [(&str, &str); 4] = [
     (
         "clot",
-        include_str!("../../tests/fixtures/triage/_shared/content/causes/clot.md"),
+        include_str!("../../tests/fixtures/decision_tree/_shared/content/causes/clot.md"),
     ),
     (
         "cyst",
-        include_str!("../../tests/fixtures/triage/_shared/content/causes/cyst.md"),
+        include_str!("../../tests/fixtures/decision_tree/_shared/content/causes/cyst.md"),
     ),
     (
         "sprain",
-        include_str!("../../tests/fixtures/triage/_shared/content/causes/sprain.md"),
+        include_str!("../../tests/fixtures/decision_tree/_shared/content/causes/sprain.md"),
     ),
     (
         "growing",
-        include_str!("../../tests/fixtures/triage/_shared/content/causes/growing.md"),
+        include_str!("../../tests/fixtures/decision_tree/_shared/content/causes/growing.md"),
     ),
 ];
 

@@ -1,6 +1,6 @@
 //! The decision tree as authors write it, in the front matter of `content/decision-tree.md`.
 //! Its types end in `Meta` like every front matter's; the compiled, checked tree that templates
-//! see is `triage::{Tree, Question, Answer, Outcome}`.
+//! see is `decision_tree::{Tree, Question, Answer, Outcome}`.
 
 use serde::{Deserialize, Serialize};
 

@@ -8,8 +8,8 @@ use tera::Context;
 use crate::config::SiteConfig;
 use crate::content::meta::{CauseGroup, CauseMeta, Urgency};
 use crate::content::{Content, Meta, Page, root_prefix};
+use crate::decision_tree::Tree;
 use crate::theme_config::{Strings, fill};
-use crate::triage::Tree;
 
 use super::Theme;
 

@@ -307,7 +307,7 @@ pub fn check_static_collisions(
     theme: &Theme,
     theme_name: &str,
     content: &Content,
-    tree: Option<&crate::triage::Tree>,
+    tree: Option<&crate::decision_tree::Tree>,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
     if theme.static_files.is_empty() {
@@ -331,7 +331,7 @@ pub fn check_static_collisions(
         generated.insert(path.to_owned(), what.to_owned());
     }
     if let Some(tree) = tree {
-        let tree_prefix = crate::triage::TREE_URL;
+        let tree_prefix = crate::decision_tree::TREE_URL;
         if theme
             .static_files
             .iter()

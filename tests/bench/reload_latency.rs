@@ -33,7 +33,9 @@ fn main() {
         .map(|pair| PathBuf::from(&pair[1]))
         .collect();
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let fixture = repo.join("tests/fixtures/cli-site");
+    // The CLI fixture as the tests build it: the good site with cli-site's files on top.
+    let cli_site = copy_site(&repo.join("tests/fixtures/good"));
+    copy_into(&repo.join("tests/fixtures/cli-site"), cli_site.path());
 
     println!(
         "edit-to-reload latency, {edits} edits per site, debounce {} ms",
@@ -43,12 +45,7 @@ fn main() {
         "{:<34} {:>6} {:>9} {:>9} {:>9} {:>9} {:>10} {:>12}",
         "site", "pages", "median", "p90", "min", "max", "load med", "rebuild med"
     );
-    bench(
-        "cli fixture",
-        &copy_site(&fixture),
-        "content/about.md",
-        edits,
-    );
+    bench("cli fixture", &cli_site, "content/about.md", edits);
     if !full {
         return;
     }
@@ -70,7 +67,10 @@ fn main() {
     // 1,000 pages: the fixture's minimal theme plus plain pages (what serve itself costs), and
     // the guide's theme plus plain pages (what the real theme costs: its footer lists every plain
     // page, so each page grows with the site).
-    let mut bases = vec![("fixture + plain pages (1,000)", fixture.clone())];
+    let mut bases = vec![(
+        "fixture + plain pages (1,000)",
+        cli_site.path().to_path_buf(),
+    )];
     if build_in_memory(&kneeguide::BuildOptions::new(guide.path())).is_ok() {
         bases.push(("guide + plain pages (1,000)", repo.to_path_buf()));
     }
@@ -90,15 +90,21 @@ fn main() {
 
 fn copy_site(from: &Path) -> tempfile::TempDir {
     let temp = tempfile::tempdir().unwrap();
+    copy_into(from, temp.path());
+    temp
+}
+
+/// Copies a site's site.yaml, content/ and themes/ into `to`, over files that exist.
+fn copy_into(from: &Path, to: &Path) {
     for name in ["site.yaml", "content", "themes"] {
         let source = from.join(name);
         for entry in walkdir::WalkDir::new(&source) {
             let entry = entry.unwrap();
             let relative = entry.path().strip_prefix(&source).unwrap();
             let target = if relative.as_os_str().is_empty() {
-                temp.path().join(name)
+                to.join(name)
             } else {
-                temp.path().join(name).join(relative)
+                to.join(name).join(relative)
             };
             if entry.file_type().is_dir() {
                 std::fs::create_dir_all(&target).unwrap();
@@ -107,7 +113,6 @@ fn copy_site(from: &Path) -> tempfile::TempDir {
             }
         }
     }
-    temp
 }
 
 fn first_cause(root: &Path) -> String {
