@@ -109,6 +109,16 @@ pub fn guide_copy() -> tempfile::TempDir {
     temp
 }
 
+/// Text with the entities our templates and Markdown produce turned back into characters.
+pub fn unescape(text: &str) -> String {
+    text.replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#x27;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
 pub fn read(path: &Path) -> String {
     fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }

@@ -2,30 +2,10 @@
 //! (made from the causes' front matter, so a symptom added to a cause page appears in it without
 //! anyone editing the index) and offline reading (a service worker listing every file written).
 
-use crate::common;
 use std::fs;
 use std::path::Path;
 
-use crate::common::{build, copy_dir, read, snapshot};
-
-fn guide_copy() -> tempfile::TempDir {
-    let temp = tempfile::tempdir().unwrap();
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    for folder in ["content", "themes"] {
-        copy_dir(&repo.join(folder), &temp.path().join(folder));
-    }
-    fs::copy(repo.join("site.yaml"), temp.path().join("site.yaml")).unwrap();
-    temp
-}
-
-fn unescape(html: &str) -> String {
-    html.replace("&#39;", "'")
-        .replace("&#x27;", "'")
-        .replace("&quot;", "\"")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")
-}
+use crate::common::{self, build, guide_copy, read, snapshot, unescape};
 
 /// The text of each entry of the list, with the cause names it links, in page order.
 fn entries(html: &str) -> Vec<(String, Vec<String>)> {

@@ -4,7 +4,7 @@
 //! does not show (a clinician's review, a badge raised by the tree) are checked on the fixture
 //! site in tests/fixtures/theme/, rendered with the same theme.
 
-use crate::common;
+use crate::common::{self, unescape};
 use std::collections::{BTreeMap, HashSet};
 use std::sync::OnceLock;
 
@@ -99,16 +99,6 @@ fn attr<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
     let start = tag.find(&needle)? + needle.len();
     let end = tag[start..].find('"')?;
     Some(&tag[start..start + end])
-}
-
-/// Text with the entities our templates and Markdown produce turned back into characters.
-fn unescape(text: &str) -> String {
-    text.replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&#x27;", "'")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")
 }
 
 /// The part of `html` from the element with `id` to the next `<h2` after it (or the end of main).
