@@ -1155,3 +1155,27 @@ fn every_page_lists_its_sources_as_the_about_page_says() {
         assert!(sources.contains("<li"), "{path}: an empty list of sources");
     }
 }
+
+/// The whole HTML of one page of each kind, on the fixture site with the real theme: a change to
+/// any template or to the words of the strings file shows here as a diff to review
+/// (`cargo insta review`), not only where a targeted assertion happens to look.
+#[test]
+fn the_theme_renders_each_kind_of_page_as_reviewed() {
+    let files = &fixture().1;
+    let outcome = files
+        .keys()
+        .find(|path| path.starts_with("decision-tree/outcome/") && path.ends_with("index.html"))
+        .expect("the fixture tree has an outcome page");
+    for path in [
+        "index.html",
+        "causes/clot/index.html",
+        "decision-tree/start/index.html",
+        outcome.as_str(),
+    ] {
+        let name = match path.strip_suffix("/index.html") {
+            Some(folder) => folder.replace('/', "-"),
+            None => "home".to_owned(),
+        };
+        insta::assert_snapshot!(format!("html-{name}"), fixture_page(path));
+    }
+}
