@@ -295,7 +295,15 @@ pub fn example_address_warning(root: &Path, base_url: &str, from_flag: bool) -> 
     let text = std::fs::read_to_string(root.join(CONFIG_FILE)).ok()?;
     let file = SourceFile::new(Path::new(CONFIG_FILE).to_path_buf(), text);
     let whole = 0..file.text.len();
-    Some(diagnostic.at(yaml::locate(&file, &whole, &[Key::Field("base_url")])))
+    let at = yaml::locate(&file, &whole, &[Key::Field("base_url")]);
+    // Underline the whole address, not only its first word (`https`).
+    let Some(start) = at.span.as_ref().map(|span| span.start) else {
+        return Some(diagnostic.at(at));
+    };
+    let end = file.text[start..]
+        .find(char::is_whitespace)
+        .map_or(file.text.len(), |length| start + length);
+    Some(diagnostic.with_span(&file, start..end))
 }
 
 #[cfg(test)]

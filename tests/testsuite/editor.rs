@@ -238,6 +238,11 @@ fn a_build_for_an_example_address_warns_and_says_the_address() {
         "{stderr}"
     );
     assert!(stderr.contains("--> site.yaml:4:11"), "{stderr}");
+    // The whole address is underlined, not only `https`.
+    assert!(
+        stderr.contains(&format!("|{}{}\n", " ".repeat(11), "^".repeat(20))),
+        "{stderr}"
+    );
 
     // check and serve preview: no warning about the address.
     let (code, _, stderr) = kneeguide(&["check"], temp.path());
