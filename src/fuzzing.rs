@@ -85,12 +85,7 @@ pub fn tree(tree_file: &str, causes: &[(&str, &str)], config: &SiteConfig) -> Op
             content.pages.push(cause);
         }
     }
-    content.by_path = content
-        .pages
-        .iter()
-        .enumerate()
-        .map(|(index, page)| (page.content_path.clone(), index))
-        .collect();
+    content.index_paths();
     let mut found = Vec::new();
     // No safety-cases file beside the tree (a W010): the tree alone is what is fuzzed.
     let root = std::path::Path::new("/nonexistent/kneeguide-fuzzing");

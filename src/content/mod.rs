@@ -112,6 +112,16 @@ pub struct Content {
 }
 
 impl Content {
+    /// Fills `by_path` from `pages`, once every page is in.
+    pub fn index_paths(&mut self) {
+        self.by_path = self
+            .pages
+            .iter()
+            .enumerate()
+            .map(|(index, page)| (page.content_path.clone(), index))
+            .collect();
+    }
+
     pub fn causes(&self) -> impl Iterator<Item = (&Page, &CauseMeta)> {
         self.pages
             .iter()
@@ -246,12 +256,7 @@ pub fn load(root: &Path, include_drafts: bool, diagnostics: &mut Vec<Diagnostic>
             }
         }
     }
-    content.by_path = content
-        .pages
-        .iter()
-        .enumerate()
-        .map(|(index, page)| (page.content_path.clone(), index))
-        .collect();
+    content.index_paths();
     check_urls(&content, diagnostics);
     content
 }
