@@ -246,6 +246,11 @@ class KneeguideSite:
               "<h1>{{ page.title }}</h1>\n{{ page.content | safe }}\n</body>\n</html>\n")
         write(templates / "404.html", head.replace("{{ page.description }}", "") +
               '<h1>Page not found</h1>\n<a href="{{ root }}">Home</a>\n</body>\n</html>\n')
+        # A theme needs its words in the site's language (E100 without them): the default
+        # theme's, which these templates do not show.
+        strings = root / "themes" / "bench" / "strings" / "en.yaml"
+        strings.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(REPO / "themes" / "default" / "strings" / "en.yaml", strings)
 
 
 class HugoSite:
