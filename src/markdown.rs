@@ -52,6 +52,16 @@ pub struct LinkContext<'a> {
     pub config: Option<&'a crate::config::SiteConfig>,
     /// Ids the theme's template gives elements of this page (`theme.yaml`); headings avoid them.
     pub reserved_ids: &'a HashSet<String>,
+    /// Pages standing in for a missing translation: links to them carry a note.
+    pub untranslated: &'a Untranslated,
+}
+
+/// In another language's edition, the pages that have no translation yet (by `content_path`)
+/// and the note a link to one gets, so that a reader is not surprised by another language.
+#[derive(Debug, Default)]
+pub struct Untranslated {
+    pub paths: HashSet<String>,
+    pub note: String,
 }
 
 /// URL schemes a link or image may use. Everything else (`javascript:`, `data:`, `vbscript:`,
@@ -86,6 +96,8 @@ pub fn render(body: &str, links: &LinkContext) -> (Rendered, Vec<BodyError>) {
         footnote_ids: HashMap::new(),
         footnote_slugs: Ids::default(),
         counts: Counts::default(),
+        link_to_untranslated: None,
+        note_after_link: false,
     };
     renderer.run(body);
     (renderer.rendered, renderer.errors)
@@ -166,6 +178,10 @@ struct Renderer<'a, 'b> {
     footnote_ids: HashMap<String, String>,
     footnote_slugs: Ids,
     counts: Counts,
+    /// Set by `resolve` for the link being opened: whether it goes to an untranslated page.
+    link_to_untranslated: Option<bool>,
+    /// The open link goes to an untranslated page: its end adds the note.
+    note_after_link: bool,
 }
 
 impl<'a> Renderer<'a, '_> {
@@ -444,12 +460,38 @@ impl<'a> Renderer<'a, '_> {
                 } else {
                     dest_url
                 };
+                if self.link_to_untranslated.take() == Some(true) {
+                    // Written out so the closing tag can carry the note (see End(Link)).
+                    self.note_after_link = true;
+                    let title = if title.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" title=\"{}\"", crate::html::escape_attribute(&title))
+                    };
+                    return Event::InlineHtml(
+                        format!(
+                            "<a href=\"{}\"{title}>",
+                            crate::html::escape_attribute(&dest_url)
+                        )
+                        .into(),
+                    );
+                }
                 Event::Start(Tag::Link {
                     link_type,
                     dest_url,
                     title,
                     id,
                 })
+            }
+            Event::End(TagEnd::Link) if self.note_after_link => {
+                self.note_after_link = false;
+                Event::InlineHtml(
+                    format!(
+                        "</a> <span class=\"translation-note\">{}</span>",
+                        crate::html::escape_text(&self.links.untranslated.note)
+                    )
+                    .into(),
+                )
             }
             Event::Start(Tag::Image { ref dest_url, .. }) => {
                 let spot = Spot::Image(self.counts.images);
@@ -628,6 +670,7 @@ impl<'a> Renderer<'a, '_> {
             });
             return None;
         };
+        self.link_to_untranslated = Some(self.links.untranslated.paths.contains(&target));
         let mut href = format!("{}{url}", self.links.root);
         if let Some(anchor) = anchor {
             self.rendered.anchor_links.push(AnchorLink {
@@ -990,6 +1033,7 @@ mod tests {
                     .collect(),
                 config: Some(&*CONFIG),
                 reserved_ids: &["symptoms".to_owned()].into_iter().collect(),
+                untranslated: &Default::default(),
             },
         )
     }
@@ -1305,6 +1349,7 @@ mod tests {
                 drafts: &HashMap::new(),
                 config: Some(&config),
                 reserved_ids: &HashSet::new(),
+                untranslated: &Default::default(),
             },
         );
         assert!(out.html.contains("<script>alert(1)</script>"));

@@ -150,7 +150,13 @@ pub fn set_global_context(
     let global = theme.tera.global_context();
     global.insert("site", config);
     global.insert("base_path", config.base_path());
-    global.insert("tree_url", crate::content::TREE_URL);
+    // This edition's home and tree (`de/`, `de/decision-tree/`); a tree not translated yet is
+    // the main language's.
+    global.insert("home_url", &config.prefix);
+    let tree_url = content
+        .tree()
+        .map_or_else(|| format!("{}{}", config.prefix, crate::content::TREE_URL), |(page, _)| page.url.clone());
+    global.insert("tree_url", &tree_url);
     global.insert("nav", &nav);
     global.insert("pages", &pages);
     global.insert("causes", &causes);

@@ -3,6 +3,7 @@
 
 mod context;
 mod headers;
+mod languages;
 mod offline;
 mod sitemap;
 mod symptoms;
@@ -11,6 +12,7 @@ mod theme;
 use context::page_context;
 pub use context::{PageSummary, UrgencyInfo, cause_badge, set_global_context, urgency_info};
 pub use headers::{CONTENT_SECURITY_POLICY, netlify_headers};
+pub use languages::{Alternate, Language, Translations};
 pub use offline::{
     Precache, Recorder, SERVICE_WORKER_PATH, SERVICE_WORKER_TEMPLATE, WEB_MANIFEST, web_manifest,
     write_service_worker,
@@ -105,6 +107,8 @@ pub fn page_jobs<'a>(
     content
         .pages
         .iter()
+        // A page standing in for a missing translation is written by its own edition.
+        .filter(|page| !page.untranslated)
         .map(|page| Job {
             output_path: format!("{}index.html", page.url),
             template: template_for(page),
