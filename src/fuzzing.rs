@@ -49,6 +49,7 @@ pub fn markdown(body: &str, config: Option<&SiteConfig>) {
         config,
         reserved_ids: &reserved,
         untranslated: &Default::default(),
+        words: &Default::default(),
     };
     let (rendered, errors) = crate::markdown::render(body, &links);
     // Locating errors and anchor links re-reads the body: part of what a failing build does.

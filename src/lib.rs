@@ -340,6 +340,11 @@ fn render_markdown(
             .collect(),
         note: strings.map(|s| s.language.untranslated.clone()).unwrap_or_default(),
     };
+    let words = strings.map_or_else(markdown::Words::default, |strings| markdown::Words {
+        section_link: strings.page.section_link.clone(),
+        notes: strings.page.notes.clone(),
+        back_to_text: strings.page.back_to_text.clone(),
+    });
     let failed = std::mem::take(&mut content.failed);
     let drafts = std::mem::take(&mut content.drafts);
     let link_errors = content
@@ -357,6 +362,7 @@ fn render_markdown(
                 config,
                 reserved_ids: theme_ids.for_page(&page.meta),
                 untranslated: &untranslated,
+                words: &words,
             };
             let (rendered, errors) = markdown::render(page.body(), &links);
             page.rendered = rendered;

@@ -54,6 +54,26 @@ pub struct LinkContext<'a> {
     pub reserved_ids: &'a HashSet<String>,
     /// Pages standing in for a missing translation: links to them carry a note.
     pub untranslated: &'a Untranslated,
+    /// The words Markdown adds to a page, in the page's language.
+    pub words: &'a Words,
+}
+
+/// The words the Markdown stage writes itself (screen-reader labels), from the theme's strings.
+#[derive(Debug)]
+pub struct Words {
+    pub section_link: String,
+    pub notes: String,
+    pub back_to_text: String,
+}
+
+impl Default for Words {
+    fn default() -> Self {
+        Words {
+            section_link: "Link to the section".to_owned(),
+            notes: "Notes".to_owned(),
+            back_to_text: "Back to the text".to_owned(),
+        }
+    }
 }
 
 /// In another language's edition, the pages that have no translation yet (by `content_path`)
@@ -301,7 +321,8 @@ impl<'a> Renderer<'a, '_> {
         self.events.push(Event::Html(
             format!(
                 "<h{level} id=\"{escaped_id}\">{inner_html}<a class=\"heading-link\" href=\"#{escaped_id}\" \
-                 aria-label=\"Link to the section {escaped_title}\">#</a></h{level}>\n"
+                 aria-label=\"{} {escaped_title}\">#</a></h{level}>\n",
+                crate::html::escape_attribute(&self.links.words.section_link)
             )
             .into(),
         ));
@@ -696,7 +717,10 @@ impl<'a> Renderer<'a, '_> {
                 .unwrap_or(usize::MAX)
         });
         let mut html = std::mem::take(&mut self.rendered.html);
-        html.push_str("<section class=\"footnotes\" aria-label=\"Notes\">\n<ol>\n");
+        html.push_str(&format!(
+            "<section class=\"footnotes\" aria-label=\"{}\">\n<ol>\n",
+            crate::html::escape_attribute(&self.links.words.notes)
+        ));
         for (label, events) in footnotes {
             let id = crate::html::escape_attribute(&self.footnote_id(&label));
             self.rendered.ids.insert(format!("fn-{id}"));
@@ -704,7 +728,8 @@ impl<'a> Renderer<'a, '_> {
             html::push_html(&mut html, events.into_iter());
             if self.footnote_numbers.contains_key(&label) {
                 html.push_str(&format!(
-                    " <a class=\"footnote-back\" href=\"#fnref-{id}\" aria-label=\"Back to the text\">↩</a>"
+                    " <a class=\"footnote-back\" href=\"#fnref-{id}\" aria-label=\"{}\">↩</a>",
+                    crate::html::escape_attribute(&self.links.words.back_to_text)
                 ));
             }
             html.push_str("</li>\n");
@@ -1034,6 +1059,7 @@ mod tests {
                 config: Some(&*CONFIG),
                 reserved_ids: &["symptoms".to_owned()].into_iter().collect(),
                 untranslated: &Default::default(),
+                words: &Default::default(),
             },
         )
     }
@@ -1350,6 +1376,7 @@ mod tests {
                 config: Some(&config),
                 reserved_ids: &HashSet::new(),
                 untranslated: &Default::default(),
+                words: &Default::default(),
             },
         );
         assert!(out.html.contains("<script>alert(1)</script>"));

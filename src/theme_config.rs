@@ -240,6 +240,11 @@ pub struct HomeStrings {
 #[serde(deny_unknown_fields)]
 pub struct PageStrings {
     pub contents: String,
+    /// The label of the `#` link after each heading, followed by the heading's text.
+    pub section_link: String,
+    /// The label of a page's footnotes, and of the link back from a footnote to the text.
+    pub notes: String,
+    pub back_to_text: String,
 }
 
 /// Cause pages; `{count}` is filled in by the template.
