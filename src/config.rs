@@ -270,7 +270,11 @@ fn read(
 
 /// E110: each other language has a URL-safe code (it names a folder and a file suffix, `.de.md`),
 /// is not the main language again, and gives every text the main language sets.
-fn check_languages(config: &SiteConfig, file: &std::sync::Arc<SourceFile>, errors: &mut Vec<Diagnostic>) {
+fn check_languages(
+    config: &SiteConfig,
+    file: &std::sync::Arc<SourceFile>,
+    errors: &mut Vec<Diagnostic>,
+) {
     let whole = 0..file.text.len();
     for (code, words) in &config.languages {
         let at = |field: Option<&str>| {
@@ -301,14 +305,26 @@ fn check_languages(config: &SiteConfig, file: &std::sync::Arc<SourceFile>, error
             continue;
         }
         let required = [
-            ("urgent_number_region", config.urgent_number_region.is_some(), words.urgent_number_region.is_some()),
-            ("emergency_department", config.emergency_department.is_some(), words.emergency_department.is_some()),
+            (
+                "urgent_number_region",
+                config.urgent_number_region.is_some(),
+                words.urgent_number_region.is_some(),
+            ),
+            (
+                "emergency_department",
+                config.emergency_department.is_some(),
+                words.emergency_department.is_some(),
+            ),
             (
                 "children_emergency_department",
                 config.children_emergency_department.is_some(),
                 words.children_emergency_department.is_some(),
             ),
-            ("publisher", config.publisher.is_some(), words.publisher.is_some()),
+            (
+                "publisher",
+                config.publisher.is_some(),
+                words.publisher.is_some(),
+            ),
         ];
         for (field, main_has, translated) in required {
             if main_has && !translated {
@@ -328,7 +344,10 @@ fn check_languages(config: &SiteConfig, file: &std::sync::Arc<SourceFile>, error
             ("urgent_help", Some(&words.urgent_help)),
             ("urgent_number_region", words.urgent_number_region.as_ref()),
             ("emergency_department", words.emergency_department.as_ref()),
-            ("children_emergency_department", words.children_emergency_department.as_ref()),
+            (
+                "children_emergency_department",
+                words.children_emergency_department.as_ref(),
+            ),
             ("publisher", words.publisher.as_ref()),
         ] {
             if value.is_some_and(|v| v.trim().is_empty()) {

@@ -252,12 +252,7 @@ fn load_edition(
             &mut edition_found,
         )
     });
-    let body_errors = render_markdown(
-        &mut content,
-        config.as_ref(),
-        theme_ids,
-        strings.as_ref(),
-    );
+    let body_errors = render_markdown(&mut content, config.as_ref(), theme_ids, strings.as_ref());
     check::run(
         &content,
         &body_errors,
@@ -338,7 +333,9 @@ fn render_markdown(
             .filter(|page| page.untranslated)
             .map(|page| page.content_path.clone())
             .collect(),
-        note: strings.map(|s| s.language.untranslated.clone()).unwrap_or_default(),
+        note: strings
+            .map(|s| s.language.untranslated.clone())
+            .unwrap_or_default(),
     };
     let words = strings.map_or_else(markdown::Words::default, |strings| markdown::Words {
         section_link: strings.page.section_link.clone(),
@@ -458,7 +455,10 @@ fn translations(site: &Site) -> render::Translations {
                     name: edition.strings.language.name.clone(),
                     prefix: edition.config.prefix.clone(),
                 };
-                let urls = edition_urls(edition).into_iter().map(|(url, _)| url).collect();
+                let urls = edition_urls(edition)
+                    .into_iter()
+                    .map(|(url, _)| url)
+                    .collect();
                 (language, urls)
             })
             .collect(),

@@ -397,6 +397,8 @@ pub fn load_edition(
                             content.pages.push(page);
                         }
                     }
+                    // A page that failed to load has its own error; its translation waits.
+                    None if content.failed.contains(&page.content_path) => {}
                     None => diagnostics.push(orphan_translation(&page, edition)),
                 },
                 Err(errors) => {
@@ -583,7 +585,9 @@ fn load_page(
         && let Some((base, _)) = language_suffix(&content_path)
     {
         content_path = format!("{base}.md");
-        id = id.rsplit_once('.').map_or(id.clone(), |(stem, _)| stem.to_owned());
+        id = id
+            .rsplit_once('.')
+            .map_or(id.clone(), |(stem, _)| stem.to_owned());
     }
 
     let parts = yaml::split(&file).map_err(|d| vec![d])?;
@@ -745,8 +749,18 @@ mod tests {
     #[test]
     fn language_suffixes() {
         assert_eq!(language_suffix("dvt.de.md"), Some(("dvt", "de")));
-        assert_eq!(language_suffix("_index.pt-br.md"), Some(("_index", "pt-br")));
-        for not_one in ["dvt.md", "a.b.c.txt", ".de.md", "x.deutsch.md", "x.DE.md", "x.d.md"] {
+        assert_eq!(
+            language_suffix("_index.pt-br.md"),
+            Some(("_index", "pt-br"))
+        );
+        for not_one in [
+            "dvt.md",
+            "a.b.c.txt",
+            ".de.md",
+            "x.deutsch.md",
+            "x.DE.md",
+            "x.d.md",
+        ] {
             assert_eq!(language_suffix(not_one), None, "{not_one}");
         }
     }

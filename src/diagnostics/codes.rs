@@ -78,6 +78,19 @@ pub const CODES: &[(&str, &str)] = &[
         "E100",
         "the theme has no strings file for the site's language",
     ),
+    ("E110", "a site.yaml language that cannot be used"),
+    (
+        "E111",
+        "a translation into a language the site does not have",
+    ),
+    (
+        "E112",
+        "a translation without its page, or at another address",
+    ),
+    (
+        "E113",
+        "a translated decision tree that changes more than words",
+    ),
     ("W001", "review overdue"),
     ("W002", "a care card with too many items"),
     ("W003", "a decision tree with many pages"),
@@ -100,6 +113,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("W052", "two headings with the same text on one page"),
     ("W060", "the tree's paths differ from the reviewed list"),
     ("W061", "a build for an example address"),
+    ("W110", "a page without a translation"),
 ];
 
 /// What `code` means, if it is one of ours.

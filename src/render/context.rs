@@ -153,9 +153,10 @@ pub fn set_global_context(
     // This edition's home and tree (`de/`, `de/decision-tree/`); a tree not translated yet is
     // the main language's.
     global.insert("home_url", &config.prefix);
-    let tree_url = content
-        .tree()
-        .map_or_else(|| format!("{}{}", config.prefix, crate::content::TREE_URL), |(page, _)| page.url.clone());
+    let tree_url = content.tree().map_or_else(
+        || format!("{}{}", config.prefix, crate::content::TREE_URL),
+        |(page, _)| page.url.clone(),
+    );
     global.insert("tree_url", &tree_url);
     global.insert("nav", &nav);
     global.insert("pages", &pages);

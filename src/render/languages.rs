@@ -97,7 +97,9 @@ impl Translations {
 
     /// The main language's code, for `hreflang="x-default"`.
     pub fn main_code(&self) -> Option<&str> {
-        self.languages.first().map(|(language, _)| language.code.as_str())
+        self.languages
+            .first()
+            .map(|(language, _)| language.code.as_str())
     }
 }
 
@@ -120,7 +122,10 @@ mod tests {
                 language("en", ""),
                 vec!["".into(), "about/".into(), "decision-tree/no/".into()],
             ),
-            (language("de", "de/"), vec!["de/".into(), "de/decision-tree/no/".into()]),
+            (
+                language("de", "de/"),
+                vec!["de/".into(), "de/decision-tree/no/".into()],
+            ),
         ]);
         let codes = |url: &str| -> Vec<(String, String, bool)> {
             translations
