@@ -199,12 +199,17 @@ pub fn load(options: &BuildOptions) -> Result<Site, Diagnostics> {
             strings,
         });
     }
+    let main_language = editions
+        .first()
+        .map(|edition| edition.config.language.clone())
+        .unwrap_or_default();
     for edition in &mut editions {
-        let extra = edition
+        let mut extra = edition
             .tree
             .as_ref()
             .map(|tree| vec![("tree", tree.global())])
             .unwrap_or_default();
+        extra.push(("main_language", tera::Value::from(main_language.as_str())));
         render::set_global_context(
             &mut edition.theme,
             &edition.config,
@@ -554,6 +559,7 @@ fn render_edition(
                     .map(|url| translations.alternates(url))
                     .unwrap_or_default();
                 context.insert("alternates", &alternates);
+                context.insert("output_url", &url);
                 context.insert("x_default", &translations.main_code());
                 context
             });

@@ -158,6 +158,16 @@ pub fn set_global_context(
         |(page, _)| page.url.clone(),
     );
     global.insert("tree_url", &tree_url);
+    // Pages standing in for a missing translation: templates note links to them
+    // (`<translation_note>`); `main_language`, their language, comes with `extra`.
+    let untranslated_urls: Vec<&str> = content
+        .pages
+        .iter()
+        .filter(|page| page.untranslated)
+        .map(|page| page.url.as_str())
+        .collect();
+    global.insert("untranslated_urls", &untranslated_urls);
+    global.insert("main_language", &config.language);
     global.insert("nav", &nav);
     global.insert("pages", &pages);
     global.insert("causes", &causes);
