@@ -14,6 +14,11 @@
 //!   -> output          staging folder swapped in at the end (output.rs)
 //! ```
 //!
+//! A site in several languages runs the stages from content to decision_tree once per language
+//! (an [`Edition`]: the main language at the root, `de/` for German), then checks across them
+//! (a translated tree's shape, `decision_tree::translation`) and renders every edition into one
+//! output, with one sitemap that pairs each page with its translations.
+//!
 //! Imports point down this list: a stage uses the stages before it, never one after. Shared by
 //! all of them: `diagnostics` (errors with locations), `yaml` (YAML parsed with locations) and
 //! `job` (a page for render, made by content pages and by the tree). `serve` (serve/) and
