@@ -515,7 +515,8 @@ fn render_pages(site: &Site, sink: &dyn Sink) -> Result<usize, Diagnostics> {
     }
     let mut written = 0;
     for (index, edition) in site.editions.iter().enumerate() {
-        match render_edition(edition, index == 0, &translations, sink) {
+        let not_found = (index == 0).then(|| not_found_languages(&site.editions[1..]));
+        match render_edition(edition, not_found, &translations, sink) {
             Ok(count) => written += count,
             Err(render_errors) => errors.extend(render_errors),
         }
@@ -529,11 +530,34 @@ fn render_pages(site: &Site, sink: &dyn Sink) -> Result<usize, Diagnostics> {
     }
 }
 
-/// Renders the pages of one edition, each told its translations (`alternates`); the not-found
-/// page only in the main language (hosts serve one `404.html`).
+/// The not-found page's words in each of `editions` (the languages besides the main one).
+fn not_found_languages(editions: &[Edition]) -> Vec<render::NotFoundLanguage> {
+    editions
+        .iter()
+        .map(|edition| {
+            let words = &edition.strings.not_found;
+            render::NotFoundLanguage {
+                code: edition.config.language.clone(),
+                title: words.title.clone(),
+                text: words.text.clone(),
+                home: words.home.clone(),
+                home_url: edition.config.prefix.clone(),
+                tree: words.tree.clone(),
+                tree_url: edition.content.tree().map_or_else(
+                    || format!("{}{}", edition.config.prefix, content::TREE_URL),
+                    |(page, _)| page.url.clone(),
+                ),
+            }
+        })
+        .collect()
+}
+
+/// Renders the pages of one edition, each told its translations (`alternates`). The main
+/// edition also writes the not-found page (hosts serve one `404.html`), which says it in
+/// `not_found`'s other languages too.
 fn render_edition(
     edition: &Edition,
-    is_main: bool,
+    not_found: Option<Vec<render::NotFoundLanguage>>,
     translations: &render::Translations,
     sink: &dyn Sink,
 ) -> Result<usize, Vec<Diagnostic>> {
@@ -546,8 +570,12 @@ fn render_edition(
     if let Some(tree) = tree {
         jobs.extend(tree.jobs(&edition.config, &edition.strings));
     }
-    if is_main {
-        jobs.push(render::not_found_job(&edition.config, &edition.strings));
+    if let Some(other_languages) = not_found {
+        jobs.push(render::not_found_job(
+            &edition.config,
+            &edition.strings,
+            other_languages,
+        ));
     }
     let jobs = jobs
         .into_iter()

@@ -127,8 +127,25 @@ struct NotFoundPage<'a> {
     url: &'static str,
 }
 
+/// The not-found page's words in another language of the site: the one 404 page every host
+/// serves says it in each language, with links to that language's home and tree.
+#[derive(serde::Serialize)]
+pub struct NotFoundLanguage {
+    pub code: String,
+    pub title: String,
+    pub text: String,
+    pub home: String,
+    pub home_url: String,
+    pub tree: String,
+    pub tree_url: String,
+}
+
 /// The 404 page is served at any missing path, so its links are absolute under the base path.
-pub fn not_found_job<'a>(config: &'a SiteConfig, strings: &'a Strings) -> Job<'a> {
+pub fn not_found_job<'a>(
+    config: &'a SiteConfig,
+    strings: &'a Strings,
+    other_languages: Vec<NotFoundLanguage>,
+) -> Job<'a> {
     Job {
         output_path: "404.html".to_owned(),
         template: "404.html".to_owned(),
@@ -144,6 +161,7 @@ pub fn not_found_job<'a>(config: &'a SiteConfig, strings: &'a Strings) -> Job<'a
                 url: "404.html",
             };
             context.insert("page", &page);
+            context.insert("other_languages", &other_languages);
             context
         }),
     }

@@ -140,6 +140,16 @@ fn the_german_edition_has_every_page_linked_both_ways() {
     let english_step = read(&public.join("decision-tree/no/no/adult/yes/index.html"));
     assert!(english_step.contains("Your answers"));
 
+    // Hosts serve one 404 page for every missing address: it speaks both languages.
+    let not_found = read(&public.join("404.html"));
+    assert!(not_found.contains("<html lang=\"en\">"));
+    let german_part = &not_found[not_found.find("<div lang=\"de\">").expect("a German part")..];
+    assert!(german_part.contains("<a href=\"/de/\">"), "{german_part}");
+    assert!(
+        german_part.contains("<a href=\"/de/decision-tree/\">"),
+        "{german_part}"
+    );
+
     // One sitemap: every page of both editions, each with its alternates.
     let sitemap = read(&public.join("sitemap.xml"));
     for page in &pages {
