@@ -386,6 +386,8 @@ pub fn load_edition(
             .collect();
         for (path, result) in translations.iter().zip(loaded) {
             match result {
+                // A draft translation is left out: its page stands in, with W110.
+                Ok(page) if page.meta.draft() && !include_drafts => {}
                 Ok(page) => match originals.remove(&page.content_path) {
                     Some(original) => {
                         if let Some(error) = moved_translation(&page, &original, edition) {
