@@ -213,7 +213,12 @@ impl<'a> Renderer<'a, '_> {
         let mut parser = Parser::new_ext(body, options());
         while let Some(event) = parser.next() {
             match event {
-                Event::Start(Tag::Heading { level, id, .. }) => {
+                Event::Start(Tag::Heading {
+                    level,
+                    id,
+                    classes,
+                    attrs,
+                }) => {
                     let spot = Spot::Heading(self.counts.headings);
                     self.counts.headings += 1;
                     let mut inner = Vec::new();
@@ -229,6 +234,7 @@ impl<'a> Renderer<'a, '_> {
                             }
                         }
                     }
+                    self.heading_attributes(classes, attrs, &mut inner, spot);
                     self.heading(level, id, inner, spot);
                 }
                 Event::Start(Tag::FootnoteDefinition(label)) => {
@@ -380,6 +386,47 @@ impl<'a> Renderer<'a, '_> {
                 code,
                 message,
                 help: Some(help),
+                spot,
+                more: 0,
+            });
+        }
+    }
+
+    /// A heading may end in `{#id}` only. Markdown reads any `{…}` at the end of a heading as its
+    /// attributes, so "Go to {emergency_department}" would lose its last word: a placeholder
+    /// there is put back as text (filled); classes and other attributes, which the theme would
+    /// drop without a word, are an error (E083).
+    fn heading_attributes(
+        &mut self,
+        classes: Vec<CowStr<'a>>,
+        attrs: Vec<(CowStr<'a>, Option<CowStr<'a>>)>,
+        inner: &mut Vec<Event<'a>>,
+        spot: Spot,
+    ) {
+        let mut refused = Vec::new();
+        for class in classes {
+            refused.push(format!(".{class}"));
+        }
+        for (key, value) in attrs {
+            match value {
+                None if crate::placeholders::PLACEHOLDERS.contains(&key.as_ref()) => {
+                    let filled = self.fill(&format!("{{{key}}}"));
+                    inner.push(Event::Text(format!(" {filled}").into()));
+                }
+                None => refused.push(key.to_string()),
+                Some(value) => refused.push(format!("{key}={value}")),
+            }
+        }
+        if !refused.is_empty() && self.admit("E083") {
+            self.errors.push(BodyError {
+                code: "E083",
+                message: format!(
+                    "the heading ends in `{{{}}}`, which Markdown reads as attributes the theme does not use",
+                    escape_for_message(&refused.join(" "))
+                ),
+                help: Some(
+                    "a heading may end in `{#an-id}` or a placeholder such as `{emergency_number}`; write other braces inside the text, not at its end".to_owned(),
+                ),
                 spot,
                 more: 0,
             });
@@ -1126,6 +1173,43 @@ mod tests {
             out.html
         );
         assert_eq!(out.toc[2].level, 3);
+    }
+
+    #[test]
+    fn a_heading_ending_in_a_placeholder_keeps_it_and_other_attributes_are_refused() {
+        let config = crate::config::SiteConfig {
+            emergency_department: Some("the emergency department".to_owned()),
+            ..CONFIG.clone()
+        };
+        let links = LinkContext {
+            content_path: "first-aid.md",
+            root: "../",
+            urls: &HashMap::new(),
+            failed: &HashSet::new(),
+            drafts: &HashMap::new(),
+            config: Some(&config),
+            reserved_ids: &HashSet::new(),
+            untranslated: &Default::default(),
+            words: &Default::default(),
+        };
+        let (out, errors) = render(
+            "## Go to {emergency_department}\n\n## Call {emergency_number} {#call}\n\n## Odd {.wide}\n",
+            &links,
+        );
+        assert_eq!(out.toc[0].title, "Go to the emergency department");
+        assert!(
+            out.html.contains(">Go to the emergency department<a"),
+            "{}",
+            out.html
+        );
+        assert_eq!(out.toc[1].id, "call");
+        assert_eq!(out.toc[1].title, "Call 112");
+        assert_eq!(codes(&errors), ["E083"]);
+        assert!(
+            errors[0].message.contains("`{.wide}`"),
+            "{}",
+            errors[0].message
+        );
     }
 
     #[test]

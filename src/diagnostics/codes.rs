@@ -72,6 +72,10 @@ pub const CODES: &[(&str, &str)] = &[
         "a body heading that takes the id of a section the theme prints",
     ),
     ("E082", "a custom heading id used twice on one page"),
+    (
+        "E083",
+        "a heading ending in braces that are neither an id nor a placeholder",
+    ),
     ("E090", "a full link to the site's own address"),
     ("E091", "a base URL with a query or fragment"),
     (
