@@ -1,5 +1,6 @@
 //! `site.yaml`: the site-wide settings, at the site root beside `content/`.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -47,6 +48,32 @@ pub struct SiteConfig {
     /// Write `_headers` (security and cache headers for Netlify and Cloudflare Pages).
     #[serde(default = "yes")]
     pub host_headers: bool,
+    /// The site's other languages, each an edition under `/<code>/` (`language` is at `/`),
+    /// with the site's words in that language.
+    #[serde(default)]
+    pub languages: BTreeMap<String, LanguageWords>,
+    /// The folder of this edition inside the output: `""` for `language`, `de/` for German.
+    /// Set by [`SiteConfig::edition`], never read from site.yaml.
+    #[serde(skip)]
+    pub prefix: String,
+}
+
+/// The words of site.yaml in another language. Every text the main language sets must be
+/// given here too (E110): an English phrase inside a German sentence would be worse than none.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LanguageWords {
+    pub title: String,
+    pub description: String,
+    pub urgent_help: String,
+    #[serde(default)]
+    pub urgent_number_region: Option<String>,
+    #[serde(default)]
+    pub emergency_department: Option<String>,
+    #[serde(default)]
+    pub children_emergency_department: Option<String>,
+    #[serde(default)]
+    pub publisher: Option<String>,
 }
 
 fn yes() -> bool {
@@ -58,6 +85,33 @@ fn default_theme() -> String {
 }
 
 impl SiteConfig {
+    /// The language codes of every edition, the main language first.
+    pub fn language_codes(&self) -> Vec<&str> {
+        std::iter::once(self.language.as_str())
+            .chain(self.languages.keys().map(String::as_str))
+            .collect()
+    }
+
+    /// The settings of the edition in `code`: the main language's as they are, another
+    /// language's with its words and its folder (`de/`). `None` for a code the site lacks.
+    pub fn edition(&self, code: &str) -> Option<SiteConfig> {
+        if code == self.language {
+            return Some(self.clone());
+        }
+        let words = self.languages.get(code)?;
+        let mut config = self.clone();
+        config.language = code.to_owned();
+        config.prefix = format!("{code}/");
+        config.title = words.title.clone();
+        config.description = words.description.clone();
+        config.urgent_help = words.urgent_help.clone();
+        config.urgent_number_region = words.urgent_number_region.clone();
+        config.emergency_department = words.emergency_department.clone();
+        config.children_emergency_department = words.children_emergency_department.clone();
+        config.publisher = words.publisher.clone();
+        Some(config)
+    }
+
     /// The path part of the base URL, e.g. `/knee/` for `https://example.org/knee/`.
     pub fn base_path(&self) -> &str {
         let after_scheme = self.base_url.split_once("://").map_or("", |(_, rest)| rest);
@@ -196,6 +250,7 @@ fn read(
             .with_help("use a BCP 47 tag such as en, de or en-GB"),
         );
     }
+    check_languages(&config, &file, &mut errors);
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -211,6 +266,99 @@ fn read(
         );
     }
     Ok((config, warnings))
+}
+
+/// E110: each other language has a URL-safe code (it names a folder and a file suffix, `.de.md`),
+/// is not the main language again, and gives every text the main language sets.
+fn check_languages(
+    config: &SiteConfig,
+    file: &std::sync::Arc<SourceFile>,
+    errors: &mut Vec<Diagnostic>,
+) {
+    let whole = 0..file.text.len();
+    for (code, words) in &config.languages {
+        let at = |field: Option<&str>| {
+            let mut path = vec![Key::Field("languages"), Key::Field(code)];
+            path.extend(field.map(Key::Field));
+            yaml::locate(file, &whole, &path)
+        };
+        if code == &config.language {
+            errors.push(
+                Diagnostic::error(
+                    "E110",
+                    format!("`{code}` is the site's `language`: its edition is the one at /"),
+                )
+                .at(at(None))
+                .with_help("list only the other languages under `languages`"),
+            );
+            continue;
+        }
+        if !crate::content::is_url_safe(code) || code.len() > 8 {
+            errors.push(
+                Diagnostic::error(
+                    "E110",
+                    format!("`{code}` is not a language code kneeguide can use for a folder"),
+                )
+                .at(at(None))
+                .with_help("use a lower-case BCP 47 tag such as `de` or `pt-br`"),
+            );
+            continue;
+        }
+        let required = [
+            (
+                "urgent_number_region",
+                config.urgent_number_region.is_some(),
+                words.urgent_number_region.is_some(),
+            ),
+            (
+                "emergency_department",
+                config.emergency_department.is_some(),
+                words.emergency_department.is_some(),
+            ),
+            (
+                "children_emergency_department",
+                config.children_emergency_department.is_some(),
+                words.children_emergency_department.is_some(),
+            ),
+            (
+                "publisher",
+                config.publisher.is_some(),
+                words.publisher.is_some(),
+            ),
+        ];
+        for (field, main_has, translated) in required {
+            if main_has && !translated {
+                errors.push(
+                    Diagnostic::error(
+                        "E110",
+                        format!("language `{code}` has no `{field}`, which the site sets for `{}`", config.language),
+                    )
+                    .at(at(None))
+                    .with_help(format!("add `{field}:` with its words in `{code}`: texts of that edition fill it in")),
+                );
+            }
+        }
+        for (field, value) in [
+            ("title", Some(&words.title)),
+            ("description", Some(&words.description)),
+            ("urgent_help", Some(&words.urgent_help)),
+            ("urgent_number_region", words.urgent_number_region.as_ref()),
+            ("emergency_department", words.emergency_department.as_ref()),
+            (
+                "children_emergency_department",
+                words.children_emergency_department.as_ref(),
+            ),
+            ("publisher", words.publisher.as_ref()),
+        ] {
+            if value.is_some_and(|v| v.trim().is_empty()) {
+                errors.push(
+                    Diagnostic::error("E050", format!("`languages.{code}.{field}` is empty"))
+                        .at(at(Some(field)))
+                        .with_help("write the words that texts should show"),
+                );
+            }
+        }
+    }
 }
 
 /// E091: a base URL is a folder address; a query or fragment would end up inside every link
@@ -326,6 +474,8 @@ mod tests {
             publisher: None,
             host_headers: true,
             allow_raw_html: false,
+            languages: Default::default(),
+            prefix: String::new(),
         }
     }
 

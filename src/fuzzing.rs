@@ -48,6 +48,8 @@ pub fn markdown(body: &str, config: Option<&SiteConfig>) {
         drafts: &HashMap::new(),
         config,
         reserved_ids: &reserved,
+        untranslated: &Default::default(),
+        words: &Default::default(),
     };
     let (rendered, errors) = crate::markdown::render(body, &links);
     // Locating errors and anchor links re-reads the body: part of what a failing build does.
@@ -118,6 +120,7 @@ fn page(content_path: &str, id: &str, url: &str, text: &str) -> Option<Page> {
         id: id.to_owned(),
         url: url.to_owned(),
         rendered: Rendered::default(),
+        untranslated: false,
     })
 }
 

@@ -14,6 +14,11 @@
 //!   -> output          staging folder swapped in at the end (output.rs)
 //! ```
 //!
+//! A site in several languages runs the stages from content to decision_tree once per language
+//! (an [`Edition`]: the main language at the root, `de/` for German), then checks across them
+//! (a translated tree's shape, `decision_tree::translation`) and renders every edition into one
+//! output, with one sitemap that pairs each page with its translations.
+//!
 //! Imports point down this list: a stage uses the stages before it, never one after. Shared by
 //! all of them: `diagnostics` (errors with locations), `yaml` (YAML parsed with locations) and
 //! `job` (a page for render, made by content pages and by the tree). `serve` (serve/) and
@@ -50,7 +55,7 @@ pub mod unfinished;
 pub mod yaml;
 mod yaml_words;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -94,39 +99,48 @@ impl BuildOptions {
     }
 }
 
-/// A loaded and checked site, ready to render.
+/// A loaded and checked site, ready to render: one edition per language.
 pub struct Site {
-    pub config: SiteConfig,
-    pub content: Content,
-    pub theme: Theme,
-    pub tree: Option<decision_tree::Tree>,
-    /// The theme's words in the site's language.
-    pub strings: theme_config::Strings,
+    /// The main language's edition (written at the root) first, then each of site.yaml's
+    /// `languages` (written under its own folder, `de/`).
+    pub editions: Vec<Edition>,
     /// Warnings found on the way (errors stop the load).
     pub warnings: Diagnostics,
     /// See [`BuildOptions::service_worker`].
     pub service_worker: bool,
 }
 
+/// The site in one language: its settings, pages, templates, tree and theme words.
+pub struct Edition {
+    /// site.yaml with this language's words; `config.prefix` is its folder (`""`, `de/`).
+    pub config: SiteConfig,
+    pub content: Content,
+    pub theme: Theme,
+    pub tree: Option<decision_tree::Tree>,
+    /// The theme's words in this language.
+    pub strings: theme_config::Strings,
+}
+
+impl Site {
+    /// The main language's edition.
+    pub fn main(&self) -> &Edition {
+        &self.editions[0]
+    }
+}
+
+/// One edition as loaded, before the checks across editions: `None` parts did not load.
+struct LoadedEdition {
+    config: Option<SiteConfig>,
+    content: Content,
+    theme: Option<Theme>,
+    strings: Option<theme_config::Strings>,
+    tree: Option<decision_tree::Tree>,
+}
+
 /// Loads and checks everything; on any error, returns all diagnostics found (errors and warnings).
 pub fn load(options: &BuildOptions) -> Result<Site, Diagnostics> {
     let mut found = Vec::new();
     let config = config::load(&options.root, options.base_url.as_deref(), &mut found);
-    let mut content = content::load(&options.root, options.drafts, &mut found);
-    if let Some(config) = &config {
-        placeholders::fill_front_matter(&mut content, config, &mut found);
-    }
-    // Without a config the theme's name is unknown: don't pile a second error on the first.
-    let theme = config
-        .as_ref()
-        .and_then(|config| Theme::load(&options.root, &config.theme, &mut found));
-    let strings = config.as_ref().and_then(|config| {
-        theme_config::load_strings(&options.root, &config.theme, &config.language, &mut found)
-    });
-    let theme_ids = config
-        .as_ref()
-        .map(|config| theme_config::load_theme_ids(&options.root, &config.theme, &mut found))
-        .unwrap_or_default();
     let today = match options.today {
         Some(today) => today,
         None => {
@@ -138,74 +152,206 @@ pub fn load(options: &BuildOptions) -> Result<Site, Diagnostics> {
             Date::today()
         }
     };
-    let body_errors = render_markdown(&mut content, config.as_ref(), &theme_ids);
-    check::run(
-        &content,
-        &body_errors,
-        &theme_ids,
-        config.as_ref(),
-        today,
-        &mut found,
-    );
-    unfinished::check(&content, &mut found);
-    if let Some(theme) = &theme {
-        render::check_templates(theme, &content, &mut found);
-    }
-    let tree = config
+    // Without a config the languages are unknown: load the main language's files only.
+    let editions = match &config {
+        Some(config) => content::Edition::all(config),
+        None => vec![content::Edition::single("")],
+    };
+    let theme_ids = config
         .as_ref()
-        .and_then(|config| decision_tree::compile(&content, config, &options.root, &mut found));
-    // Drafts may add causes to the tree's outcomes: the reviewed list is of the published tree.
-    if let Some(tree) = &tree
-        && !options.drafts
-    {
-        decision_tree::golden::compare(&options.root, tree, &mut found);
+        .map(|config| theme_config::load_theme_ids(&options.root, &config.theme, &mut found))
+        .unwrap_or_default();
+    let mut loaded: Vec<LoadedEdition> = Vec::new();
+    for files in editions {
+        let edition_config = config
+            .as_ref()
+            .and_then(|config| config.edition(&files.language));
+        let edition = load_edition(
+            options,
+            files,
+            edition_config,
+            config.as_ref(),
+            &theme_ids,
+            today,
+            &mut found,
+        );
+        loaded.push(edition);
     }
-    if let (Some(theme), Some(config)) = (&theme, &config) {
-        render::check_static_collisions(theme, &config.theme, &content, tree.as_ref(), &mut found);
+    if let Some((main, others)) = loaded.split_first() {
+        for other in others {
+            decision_tree::translation::compare(&main.content, &other.content, &mut found);
+        }
     }
 
     let mut diagnostics = Diagnostics::new();
     diagnostics.extend(found);
     let diagnostics = diagnostics.sorted();
-    match (config, theme, strings) {
-        (Some(config), Some(mut theme), Some(strings)) if !diagnostics.has_errors() => {
-            let extra = tree
+    if diagnostics.has_errors() {
+        return Err(diagnostics);
+    }
+    let mut editions = Vec::new();
+    for edition in loaded {
+        let (Some(config), Some(theme), Some(strings)) =
+            (edition.config, edition.theme, edition.strings)
+        else {
+            return Err(diagnostics);
+        };
+        editions.push(Edition {
+            config,
+            content: edition.content,
+            theme,
+            tree: edition.tree,
+            strings,
+        });
+    }
+    let main_language = editions
+        .first()
+        .map(|edition| edition.config.language.clone())
+        .unwrap_or_default();
+    for edition in &mut editions {
+        let mut extra = edition
+            .tree
+            .as_ref()
+            .map(|tree| vec![("tree", tree.global())])
+            .unwrap_or_default();
+        extra.push(("main_language", tera::Value::from(main_language.as_str())));
+        render::set_global_context(
+            &mut edition.theme,
+            &edition.config,
+            &edition.content,
+            edition.tree.as_ref(),
+            &edition.strings,
+            extra,
+        );
+    }
+    Ok(Site {
+        editions,
+        warnings: diagnostics,
+        service_worker: options.service_worker,
+    })
+}
+
+/// Loads and checks one language's edition. `main_config` is the main language's settings
+/// (pages standing in for a missing translation keep its words).
+fn load_edition(
+    options: &BuildOptions,
+    files: content::Edition,
+    config: Option<SiteConfig>,
+    main_config: Option<&SiteConfig>,
+    theme_ids: &theme_config::ThemeIds,
+    today: Date,
+    found: &mut Vec<Diagnostic>,
+) -> LoadedEdition {
+    // Diagnostics of the pages standing in for missing translations are the main edition's:
+    // reported there once, not again here.
+    let mut edition_found = Vec::new();
+    let mut content =
+        content::load_edition(&options.root, options.drafts, &files, &mut edition_found);
+    if let (Some(config), Some(main_config)) = (&config, main_config) {
+        placeholders::fill_front_matter(&mut content, config, main_config, &mut edition_found);
+    }
+    // Without a config the theme's name is unknown: don't pile a second error on the first.
+    let theme = config
+        .as_ref()
+        .and_then(|config| Theme::load(&options.root, &config.theme, &mut edition_found));
+    let strings = config.as_ref().and_then(|config| {
+        theme_config::load_strings(
+            &options.root,
+            &config.theme,
+            &config.language,
+            &mut edition_found,
+        )
+    });
+    let body_errors = render_markdown(&mut content, config.as_ref(), theme_ids, strings.as_ref());
+    check::run(
+        &content,
+        &body_errors,
+        theme_ids,
+        config.as_ref(),
+        today,
+        &mut edition_found,
+    );
+    unfinished::check(&content, &mut edition_found);
+    if let Some(theme) = &theme {
+        render::check_templates(theme, &content, &mut edition_found);
+    }
+    // An untranslated tree is not compiled again: the edition links the main language's tree.
+    let tree_translated = content.tree().is_some_and(|(page, _)| !page.untranslated);
+    let tree = config
+        .as_ref()
+        .filter(|_| tree_translated)
+        .and_then(|config| {
+            decision_tree::compile(&content, config, &options.root, &mut edition_found)
+        });
+    // Drafts may add causes to the tree's outcomes: the reviewed list is of the published tree.
+    // The other languages' trees have the same paths (`translation::compare`).
+    if let Some(tree) = &tree
+        && !options.drafts
+        && files.is_main()
+    {
+        decision_tree::golden::compare(&options.root, tree, &mut edition_found);
+    }
+    if let (Some(theme), Some(config)) = (&theme, &config) {
+        render::check_static_collisions(
+            theme,
+            &config.theme,
+            &content,
+            tree.as_ref(),
+            &mut edition_found,
+        );
+    }
+    let untranslated: HashSet<&Path> = content
+        .pages
+        .iter()
+        .filter(|page| page.untranslated)
+        .map(|page| page.file.path.as_path())
+        .collect();
+    found.extend(edition_found.into_iter().filter(|diagnostic| {
+        diagnostic.code == "W110"
+            || !diagnostic
+                .location
                 .as_ref()
-                .map(|tree| vec![("tree", tree.global())])
-                .unwrap_or_default();
-            render::set_global_context(
-                &mut theme,
-                &config,
-                &content,
-                tree.as_ref(),
-                &strings,
-                extra,
-            );
-            Ok(Site {
-                config,
-                content,
-                theme,
-                tree,
-                strings,
-                warnings: diagnostics,
-                service_worker: options.service_worker,
-            })
-        }
-        _ => Err(diagnostics),
+                .is_some_and(|at| untranslated.contains(at.file.as_path()))
+    }));
+    LoadedEdition {
+        config,
+        content,
+        theme,
+        strings,
+        tree,
     }
 }
 
 /// Renders each page's Markdown in parallel; returns each page's problems (links, raw HTML, ids).
+/// In another language's edition, links to a page standing in for a missing translation say so
+/// (`strings.language.untranslated`).
 fn render_markdown(
     content: &mut Content,
     config: Option<&SiteConfig>,
     theme_ids: &theme_config::ThemeIds,
+    strings: Option<&theme_config::Strings>,
 ) -> Vec<(usize, Vec<markdown::BodyError>)> {
     let urls: HashMap<String, String> = content
         .pages
         .iter()
         .map(|page| (page.content_path.clone(), page.url.clone()))
         .collect();
+    let untranslated = markdown::Untranslated {
+        paths: content
+            .pages
+            .iter()
+            .filter(|page| page.untranslated)
+            .map(|page| page.content_path.clone())
+            .collect(),
+        note: strings
+            .map(|s| s.language.untranslated.clone())
+            .unwrap_or_default(),
+    };
+    let words = strings.map_or_else(markdown::Words::default, |strings| markdown::Words {
+        section_link: strings.page.section_link.clone(),
+        notes: strings.page.notes.clone(),
+        back_to_text: strings.page.back_to_text.clone(),
+    });
     let failed = std::mem::take(&mut content.failed);
     let drafts = std::mem::take(&mut content.drafts);
     let link_errors = content
@@ -222,6 +368,8 @@ fn render_markdown(
                 drafts: &drafts,
                 config,
                 reserved_ids: theme_ids.for_page(&page.meta),
+                untranslated: &untranslated,
+                words: &words,
             };
             let (rendered, errors) = markdown::render(page.body(), &links);
             page.rendered = rendered;
@@ -259,12 +407,13 @@ pub fn render(site: &Site, sink: &dyn Sink) -> Result<usize, Diagnostics> {
     let recorder = render::Recorder::new(sink);
     let written = render_pages(site, &recorder)?;
     let precache = recorder.precache();
+    let main = site.main();
     let mut errors = Vec::new();
-    let worker = site.service_worker && site.theme.has_template(render::SERVICE_WORKER_TEMPLATE);
-    if site.config.host_headers {
+    let worker = site.service_worker && main.theme.has_template(render::SERVICE_WORKER_TEMPLATE);
+    if main.config.host_headers {
         let worker_file = worker.then_some(render::SERVICE_WORKER_PATH);
         let files = precache.files.iter().map(String::as_str).chain(worker_file);
-        let headers = render::netlify_headers(site.config.base_path(), files);
+        let headers = render::netlify_headers(main.config.base_path(), files);
         if let Err(error) = sink.put(render::HEADERS_FILE, headers.into_bytes()) {
             errors.push(Diagnostic::error(
                 "E032",
@@ -272,7 +421,7 @@ pub fn render(site: &Site, sink: &dyn Sink) -> Result<usize, Diagnostics> {
             ));
         }
     }
-    if worker && let Err(error) = render::write_service_worker(&site.theme, precache, sink) {
+    if worker && let Err(error) = render::write_service_worker(&main.theme, precache, sink) {
         errors.push(error);
     }
     if errors.is_empty() {
@@ -284,23 +433,14 @@ pub fn render(site: &Site, sink: &dyn Sink) -> Result<usize, Diagnostics> {
     }
 }
 
-/// Every page, the tree, the theme's static files, the sitemap and robots.txt.
-fn render_pages(site: &Site, sink: &dyn Sink) -> Result<usize, Diagnostics> {
-    let tree = site.tree.as_ref();
-    let cause_extra = |page: &content::Page| match (&page.meta, tree) {
-        (Meta::Cause(_), Some(tree)) => tree.cause_extra(&page.id),
-        _ => None,
-    };
-    let mut jobs = render::page_jobs(&site.config, &site.content, &cause_extra);
-    if let Some(tree) = tree {
-        jobs.extend(tree.jobs(&site.config, &site.strings));
-    }
-    jobs.push(render::not_found_job(&site.config, &site.strings));
-
-    let mut sitemap_urls: Vec<(String, Option<String>)> = site
+/// The root-relative URL of every page an edition writes (with the date of its last review):
+/// content pages (not those standing in for a missing translation) and the tree's steps.
+fn edition_urls(edition: &Edition) -> Vec<(String, Option<String>)> {
+    let mut urls: Vec<(String, Option<String>)> = edition
         .content
         .pages
         .iter()
+        .filter(|page| !page.untranslated)
         .map(|page| {
             (
                 page.url.clone(),
@@ -308,30 +448,63 @@ fn render_pages(site: &Site, sink: &dyn Sink) -> Result<usize, Diagnostics> {
             )
         })
         .collect();
-    if let Some(tree) = tree {
-        sitemap_urls.extend(tree.page_urls().into_iter().map(|url| (url, None)));
+    if let Some(tree) = &edition.tree {
+        urls.extend(tree.page_urls().into_iter().map(|url| (url, None)));
+    }
+    urls
+}
+
+/// Which page exists in which language: for each page's switcher and `hreflang` links.
+fn translations(site: &Site) -> render::Translations {
+    render::Translations::new(
+        site.editions
+            .iter()
+            .map(|edition| {
+                let language = render::Language {
+                    code: edition.config.language.clone(),
+                    name: edition.strings.language.name.clone(),
+                    prefix: edition.config.prefix.clone(),
+                };
+                let urls = edition_urls(edition)
+                    .into_iter()
+                    .map(|(url, _)| url)
+                    .collect();
+                (language, urls)
+            })
+            .collect(),
+    )
+}
+
+/// Every page of every edition, the tree, the theme's static files, the sitemap and robots.txt.
+fn render_pages(site: &Site, sink: &dyn Sink) -> Result<usize, Diagnostics> {
+    let main = site.main();
+    let translations = translations(site);
+    let mut sitemap_urls = Vec::new();
+    for edition in &site.editions {
+        sitemap_urls.extend(edition_urls(edition));
     }
     let mut files: Vec<(String, Vec<u8>)> = vec![
         (
             "sitemap.xml".to_owned(),
-            render::sitemap(&site.config, &sitemap_urls).into_bytes(),
+            render::sitemap(&main.config, &sitemap_urls, &translations).into_bytes(),
         ),
         (
             "robots.txt".to_owned(),
-            render::robots(&site.config).into_bytes(),
+            render::robots(&main.config).into_bytes(),
         ),
     ];
-    files.extend(site.theme.static_files.iter().cloned());
+    files.extend(main.theme.static_files.iter().cloned());
     let mut errors = Vec::new();
-    match render::web_manifest(&site.theme) {
+    match render::web_manifest(&main.theme) {
         Some(Ok(file)) => files.push(file),
         Some(Err(error)) => errors.push(error),
         None => {}
     }
-    if let Some(tree) = tree {
-        files.extend(tree.files());
+    for edition in &site.editions {
+        if let Some(tree) = &edition.tree {
+            files.extend(tree.files());
+        }
     }
-
     for (path, bytes) in files {
         if let Err(error) = sink.put(&path, bytes) {
             errors.push(Diagnostic::error(
@@ -340,13 +513,14 @@ fn render_pages(site: &Site, sink: &dyn Sink) -> Result<usize, Diagnostics> {
             ));
         }
     }
-    let written = match render::render_jobs(&site.theme, jobs, sink) {
-        Ok(count) => count,
-        Err(render_errors) => {
-            errors.extend(render_errors);
-            0
+    let mut written = 0;
+    for (index, edition) in site.editions.iter().enumerate() {
+        let not_found = (index == 0).then(|| not_found_languages(&site.editions[1..]));
+        match render_edition(edition, not_found, &translations, sink) {
+            Ok(count) => written += count,
+            Err(render_errors) => errors.extend(render_errors),
         }
-    };
+    }
     if errors.is_empty() {
         Ok(written)
     } else {
@@ -354,6 +528,78 @@ fn render_pages(site: &Site, sink: &dyn Sink) -> Result<usize, Diagnostics> {
         diagnostics.extend(errors);
         Err(diagnostics.sorted())
     }
+}
+
+/// The not-found page's words in each of `editions` (the languages besides the main one).
+fn not_found_languages(editions: &[Edition]) -> Vec<render::NotFoundLanguage> {
+    editions
+        .iter()
+        .map(|edition| {
+            let words = &edition.strings.not_found;
+            render::NotFoundLanguage {
+                code: edition.config.language.clone(),
+                title: words.title.clone(),
+                text: words.text.clone(),
+                home: words.home.clone(),
+                home_url: edition.config.prefix.clone(),
+                tree: words.tree.clone(),
+                tree_url: edition.content.tree().map_or_else(
+                    || format!("{}{}", edition.config.prefix, content::TREE_URL),
+                    |(page, _)| page.url.clone(),
+                ),
+            }
+        })
+        .collect()
+}
+
+/// Renders the pages of one edition, each told its translations (`alternates`). The main
+/// edition also writes the not-found page (hosts serve one `404.html`), which says it in
+/// `not_found`'s other languages too.
+fn render_edition(
+    edition: &Edition,
+    not_found: Option<Vec<render::NotFoundLanguage>>,
+    translations: &render::Translations,
+    sink: &dyn Sink,
+) -> Result<usize, Vec<Diagnostic>> {
+    let tree = edition.tree.as_ref();
+    let cause_extra = |page: &content::Page| match (&page.meta, tree) {
+        (Meta::Cause(_), Some(tree)) => tree.cause_extra(&page.id),
+        _ => None,
+    };
+    let mut jobs = render::page_jobs(&edition.config, &edition.content, &cause_extra);
+    if let Some(tree) = tree {
+        jobs.extend(tree.jobs(&edition.config, &edition.strings));
+    }
+    if let Some(other_languages) = not_found {
+        jobs.push(render::not_found_job(
+            &edition.config,
+            &edition.strings,
+            other_languages,
+        ));
+    }
+    let jobs = jobs
+        .into_iter()
+        .map(|mut job| {
+            let url = job
+                .output_path
+                .strip_suffix("index.html")
+                .map(str::to_owned);
+            let context = job.context;
+            job.context = Box::new(move || {
+                let mut context = context();
+                let alternates = url
+                    .as_deref()
+                    .map(|url| translations.alternates(url))
+                    .unwrap_or_default();
+                context.insert("alternates", &alternates);
+                context.insert("output_url", &url);
+                context.insert("x_default", &translations.main_code());
+                context
+            });
+            job
+        })
+        .collect();
+    render::render_jobs(&edition.theme, jobs, sink)
 }
 
 fn last_reviewed(meta: &Meta) -> Option<Date> {
@@ -364,9 +610,18 @@ fn last_reviewed(meta: &Meta) -> Option<Date> {
     }
 }
 
-/// `kneeguide check --cases`: the safety cases' report of the site's decision tree. `Err` holds
-/// every diagnostic when the report cannot be made (no tree, or the tree itself has errors).
-pub fn case_report(options: &BuildOptions) -> Result<decision_tree::cases::Report, Diagnostics> {
+/// The safety cases' report on one language's tree.
+pub struct CaseReport {
+    pub language: String,
+    /// The tree's file: `content/decision-tree.de.md`.
+    pub tree_file: PathBuf,
+    pub report: decision_tree::cases::Report,
+}
+
+/// `kneeguide check --cases`: the safety cases' report on the decision tree of every language
+/// (the answer ids are shared, so one cases file serves all). `Err` holds every diagnostic when
+/// a report cannot be made (no tree, or a tree itself has errors).
+pub fn case_report(options: &BuildOptions) -> Result<Vec<CaseReport>, Diagnostics> {
     let mut found = Vec::new();
     let mut config_found = Vec::new();
     let config = config::load(
@@ -376,27 +631,59 @@ pub fn case_report(options: &BuildOptions) -> Result<decision_tree::cases::Repor
     );
     // The build reports site.yaml's warnings; the case report only needs its errors.
     found.extend(config_found.into_iter().filter(Diagnostic::is_error));
-    let content = content::load(&options.root, options.drafts, &mut found);
-    let report = config.as_ref().and_then(|config| {
-        decision_tree::compile_with_cases(&content, config, &options.root, &mut found).1
-    });
-    match report {
-        Some(report) => Ok(report),
-        None => {
-            if content.tree().is_none() && !found.iter().any(Diagnostic::is_error) {
-                found.push(Diagnostic::error(
-                    "E046",
-                    format!(
-                        "the site has no decision tree (content/{}), so it has no safety cases",
-                        content::TREE_FILE
-                    ),
-                ));
+    let mut reports = Vec::new();
+    let mut missing = false;
+    if let Some(config) = &config {
+        for files in content::Edition::all(config) {
+            let Some(edition_config) = config.edition(&files.language) else {
+                continue;
+            };
+            let mut edition_found = Vec::new();
+            let content =
+                content::load_edition(&options.root, options.drafts, &files, &mut edition_found);
+            // The main edition reports problems of the pages; here only the tree's count.
+            if files.is_main() {
+                found.extend(edition_found);
             }
-            let mut diagnostics = Diagnostics::new();
-            diagnostics.extend(found);
-            Err(diagnostics.sorted())
+            let Some((page, _)) = content.tree() else {
+                missing |= files.is_main();
+                continue;
+            };
+            if page.untranslated {
+                continue;
+            }
+            let tree_file = page.file.path.clone();
+            let (_, report) = decision_tree::compile_with_cases(
+                &content,
+                &edition_config,
+                &options.root,
+                &mut found,
+            );
+            match report {
+                Some(report) => reports.push(CaseReport {
+                    language: files.language.clone(),
+                    tree_file,
+                    report,
+                }),
+                None => missing = true,
+            }
         }
     }
+    if missing || config.is_none() {
+        if !found.iter().any(Diagnostic::is_error) {
+            found.push(Diagnostic::error(
+                "E046",
+                format!(
+                    "the site has no decision tree (content/{}), so it has no safety cases",
+                    content::TREE_FILE
+                ),
+            ));
+        }
+        let mut diagnostics = Diagnostics::new();
+        diagnostics.extend(found);
+        return Err(diagnostics.sorted());
+    }
+    Ok(reports)
 }
 
 #[derive(Debug)]
@@ -425,7 +712,7 @@ pub fn build_with(
     // Publishing: a build (unlike check and serve) says when its address is a placeholder.
     if let Some(warning) = config::example_address_warning(
         &options.root,
-        &site.config.base_url,
+        &site.main().config.base_url,
         options.base_url.is_some(),
     ) {
         site.warnings.push(warning);
@@ -443,13 +730,14 @@ pub fn build_with(
     let pages = render(&site, &staging)?;
     test_hook_pause("before-commit");
     let notes = staging.commit().map_err(one)?;
+    let base_url = site.main().config.base_url.clone();
     let mut warnings = site.warnings;
     warnings.extend(notes);
     Ok(BuildReport {
         pages,
         elapsed: started.elapsed(),
         warnings,
-        base_url: site.config.base_url,
+        base_url,
     })
 }
 

@@ -319,9 +319,19 @@ fn check(root: PathBuf, drafts: bool, deny_warnings: bool, cases: bool) -> ExitC
     };
     // The table first; the diagnostics below say where each failure is.
     let mut failed_cases = 0;
-    if cases && let Ok(report) = kneeguide::case_report(&options) {
-        print!("{}", report.table());
-        failed_cases = report.failed();
+    if cases && let Ok(reports) = kneeguide::case_report(&options) {
+        let several = reports.len() > 1;
+        for case_report in reports {
+            if several {
+                println!(
+                    "Safety cases on the `{}` tree ({}):",
+                    case_report.language,
+                    case_report.tree_file.display()
+                );
+            }
+            print!("{}", case_report.report.table());
+            failed_cases += case_report.report.failed();
+        }
     }
     if drafts {
         print!("{}", kneeguide::unfinished::drafts_report(&options.root));
@@ -385,7 +395,7 @@ fn check(root: PathBuf, drafts: bool, deny_warnings: bool, cases: bool) -> ExitC
 fn tree_paths(root: PathBuf) -> ExitCode {
     let options = kneeguide::BuildOptions::new(root);
     match kneeguide::load(&options) {
-        Ok(site) => match &site.tree {
+        Ok(site) => match &site.main().tree {
             Some(tree) => {
                 print!("{}", tree.paths_text());
                 ExitCode::SUCCESS

@@ -52,6 +52,36 @@ pub struct LinkContext<'a> {
     pub config: Option<&'a crate::config::SiteConfig>,
     /// Ids the theme's template gives elements of this page (`theme.yaml`); headings avoid them.
     pub reserved_ids: &'a HashSet<String>,
+    /// Pages standing in for a missing translation: links to them carry a note.
+    pub untranslated: &'a Untranslated,
+    /// The words Markdown adds to a page, in the page's language.
+    pub words: &'a Words,
+}
+
+/// The words the Markdown stage writes itself (screen-reader labels), from the theme's strings.
+#[derive(Debug)]
+pub struct Words {
+    pub section_link: String,
+    pub notes: String,
+    pub back_to_text: String,
+}
+
+impl Default for Words {
+    fn default() -> Self {
+        Words {
+            section_link: "Link to the section".to_owned(),
+            notes: "Notes".to_owned(),
+            back_to_text: "Back to the text".to_owned(),
+        }
+    }
+}
+
+/// In another language's edition, the pages that have no translation yet (by `content_path`)
+/// and the note a link to one gets, so that a reader is not surprised by another language.
+#[derive(Debug, Default)]
+pub struct Untranslated {
+    pub paths: HashSet<String>,
+    pub note: String,
 }
 
 /// URL schemes a link or image may use. Everything else (`javascript:`, `data:`, `vbscript:`,
@@ -86,6 +116,8 @@ pub fn render(body: &str, links: &LinkContext) -> (Rendered, Vec<BodyError>) {
         footnote_ids: HashMap::new(),
         footnote_slugs: Ids::default(),
         counts: Counts::default(),
+        link_to_untranslated: None,
+        note_after_link: false,
     };
     renderer.run(body);
     (renderer.rendered, renderer.errors)
@@ -166,6 +198,10 @@ struct Renderer<'a, 'b> {
     footnote_ids: HashMap<String, String>,
     footnote_slugs: Ids,
     counts: Counts,
+    /// Set by `resolve` for the link being opened: whether it goes to an untranslated page.
+    link_to_untranslated: Option<bool>,
+    /// The open link goes to an untranslated page: its end adds the note.
+    note_after_link: bool,
 }
 
 impl<'a> Renderer<'a, '_> {
@@ -177,7 +213,12 @@ impl<'a> Renderer<'a, '_> {
         let mut parser = Parser::new_ext(body, options());
         while let Some(event) = parser.next() {
             match event {
-                Event::Start(Tag::Heading { level, id, .. }) => {
+                Event::Start(Tag::Heading {
+                    level,
+                    id,
+                    classes,
+                    attrs,
+                }) => {
                     let spot = Spot::Heading(self.counts.headings);
                     self.counts.headings += 1;
                     let mut inner = Vec::new();
@@ -193,6 +234,7 @@ impl<'a> Renderer<'a, '_> {
                             }
                         }
                     }
+                    self.heading_attributes(classes, attrs, &mut inner, spot);
                     self.heading(level, id, inner, spot);
                 }
                 Event::Start(Tag::FootnoteDefinition(label)) => {
@@ -285,7 +327,8 @@ impl<'a> Renderer<'a, '_> {
         self.events.push(Event::Html(
             format!(
                 "<h{level} id=\"{escaped_id}\">{inner_html}<a class=\"heading-link\" href=\"#{escaped_id}\" \
-                 aria-label=\"Link to the section {escaped_title}\">#</a></h{level}>\n"
+                 aria-label=\"{} {escaped_title}\">#</a></h{level}>\n",
+                crate::html::escape_attribute(&self.links.words.section_link)
             )
             .into(),
         ));
@@ -343,6 +386,47 @@ impl<'a> Renderer<'a, '_> {
                 code,
                 message,
                 help: Some(help),
+                spot,
+                more: 0,
+            });
+        }
+    }
+
+    /// A heading may end in `{#id}` only. Markdown reads any `{…}` at the end of a heading as its
+    /// attributes, so "Go to {emergency_department}" would lose its last word: a placeholder
+    /// there is put back as text (filled); classes and other attributes, which the theme would
+    /// drop without a word, are an error (E083).
+    fn heading_attributes(
+        &mut self,
+        classes: Vec<CowStr<'a>>,
+        attrs: Vec<(CowStr<'a>, Option<CowStr<'a>>)>,
+        inner: &mut Vec<Event<'a>>,
+        spot: Spot,
+    ) {
+        let mut refused = Vec::new();
+        for class in classes {
+            refused.push(format!(".{class}"));
+        }
+        for (key, value) in attrs {
+            match value {
+                None if crate::placeholders::PLACEHOLDERS.contains(&key.as_ref()) => {
+                    let filled = self.fill(&format!("{{{key}}}"));
+                    inner.push(Event::Text(format!(" {filled}").into()));
+                }
+                None => refused.push(key.to_string()),
+                Some(value) => refused.push(format!("{key}={value}")),
+            }
+        }
+        if !refused.is_empty() && self.admit("E083") {
+            self.errors.push(BodyError {
+                code: "E083",
+                message: format!(
+                    "the heading ends in `{{{}}}`, which Markdown reads as attributes the theme does not use",
+                    escape_for_message(&refused.join(" "))
+                ),
+                help: Some(
+                    "a heading may end in `{#an-id}` or a placeholder such as `{emergency_number}`; write other braces inside the text, not at its end".to_owned(),
+                ),
                 spot,
                 more: 0,
             });
@@ -444,12 +528,38 @@ impl<'a> Renderer<'a, '_> {
                 } else {
                     dest_url
                 };
+                if self.link_to_untranslated.take() == Some(true) {
+                    // Written out so the closing tag can carry the note (see End(Link)).
+                    self.note_after_link = true;
+                    let title = if title.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" title=\"{}\"", crate::html::escape_attribute(&title))
+                    };
+                    return Event::InlineHtml(
+                        format!(
+                            "<a href=\"{}\"{title}>",
+                            crate::html::escape_attribute(&dest_url)
+                        )
+                        .into(),
+                    );
+                }
                 Event::Start(Tag::Link {
                     link_type,
                     dest_url,
                     title,
                     id,
                 })
+            }
+            Event::End(TagEnd::Link) if self.note_after_link => {
+                self.note_after_link = false;
+                Event::InlineHtml(
+                    format!(
+                        "</a> <span class=\"translation-note\">{}</span>",
+                        crate::html::escape_text(&self.links.untranslated.note)
+                    )
+                    .into(),
+                )
             }
             Event::Start(Tag::Image { ref dest_url, .. }) => {
                 let spot = Spot::Image(self.counts.images);
@@ -628,6 +738,7 @@ impl<'a> Renderer<'a, '_> {
             });
             return None;
         };
+        self.link_to_untranslated = Some(self.links.untranslated.paths.contains(&target));
         let mut href = format!("{}{url}", self.links.root);
         if let Some(anchor) = anchor {
             self.rendered.anchor_links.push(AnchorLink {
@@ -653,7 +764,10 @@ impl<'a> Renderer<'a, '_> {
                 .unwrap_or(usize::MAX)
         });
         let mut html = std::mem::take(&mut self.rendered.html);
-        html.push_str("<section class=\"footnotes\" aria-label=\"Notes\">\n<ol>\n");
+        html.push_str(&format!(
+            "<section class=\"footnotes\" aria-label=\"{}\">\n<ol>\n",
+            crate::html::escape_attribute(&self.links.words.notes)
+        ));
         for (label, events) in footnotes {
             let id = crate::html::escape_attribute(&self.footnote_id(&label));
             self.rendered.ids.insert(format!("fn-{id}"));
@@ -661,7 +775,8 @@ impl<'a> Renderer<'a, '_> {
             html::push_html(&mut html, events.into_iter());
             if self.footnote_numbers.contains_key(&label) {
                 html.push_str(&format!(
-                    " <a class=\"footnote-back\" href=\"#fnref-{id}\" aria-label=\"Back to the text\">↩</a>"
+                    " <a class=\"footnote-back\" href=\"#fnref-{id}\" aria-label=\"{}\">↩</a>",
+                    crate::html::escape_attribute(&self.links.words.back_to_text)
                 ));
             }
             html.push_str("</li>\n");
@@ -990,6 +1105,8 @@ mod tests {
                     .collect(),
                 config: Some(&*CONFIG),
                 reserved_ids: &["symptoms".to_owned()].into_iter().collect(),
+                untranslated: &Default::default(),
+                words: &Default::default(),
             },
         )
     }
@@ -1056,6 +1173,43 @@ mod tests {
             out.html
         );
         assert_eq!(out.toc[2].level, 3);
+    }
+
+    #[test]
+    fn a_heading_ending_in_a_placeholder_keeps_it_and_other_attributes_are_refused() {
+        let config = crate::config::SiteConfig {
+            emergency_department: Some("the emergency department".to_owned()),
+            ..CONFIG.clone()
+        };
+        let links = LinkContext {
+            content_path: "first-aid.md",
+            root: "../",
+            urls: &HashMap::new(),
+            failed: &HashSet::new(),
+            drafts: &HashMap::new(),
+            config: Some(&config),
+            reserved_ids: &HashSet::new(),
+            untranslated: &Default::default(),
+            words: &Default::default(),
+        };
+        let (out, errors) = render(
+            "## Go to {emergency_department}\n\n## Call {emergency_number} {#call}\n\n## Odd {.wide}\n",
+            &links,
+        );
+        assert_eq!(out.toc[0].title, "Go to the emergency department");
+        assert!(
+            out.html.contains(">Go to the emergency department<a"),
+            "{}",
+            out.html
+        );
+        assert_eq!(out.toc[1].id, "call");
+        assert_eq!(out.toc[1].title, "Call 112");
+        assert_eq!(codes(&errors), ["E083"]);
+        assert!(
+            errors[0].message.contains("`{.wide}`"),
+            "{}",
+            errors[0].message
+        );
     }
 
     #[test]
@@ -1305,6 +1459,8 @@ mod tests {
                 drafts: &HashMap::new(),
                 config: Some(&config),
                 reserved_ids: &HashSet::new(),
+                untranslated: &Default::default(),
+                words: &Default::default(),
             },
         );
         assert!(out.html.contains("<script>alert(1)</script>"));

@@ -181,12 +181,20 @@ pub fn literal_number_warning(number: &str, name: &str, at: Location) -> Diagnos
 /// title, summary, lists and care-card lines; a page's title, description and navigation label),
 /// in place. An unknown or unset placeholder is an error (E003) and a configured number written
 /// out is a warning (W050), both at the text's position in the file.
+/// `main_config` fills the pages that stand in for a missing translation: their text is in the
+/// main language, so its words fit them.
 pub fn fill_front_matter(
     content: &mut Content,
     config: &SiteConfig,
+    main_config: &SiteConfig,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
     for page in &mut content.pages {
+        let config = if page.untranslated {
+            main_config
+        } else {
+            config
+        };
         let mut meta = page.meta.clone();
         let mut found = Vec::new();
         for_each_reader_text(&mut meta, &mut |keys, text| {
@@ -321,6 +329,8 @@ mod tests {
             publisher: None,
             host_headers: true,
             allow_raw_html: false,
+            languages: Default::default(),
+            prefix: String::new(),
         }
     }
 

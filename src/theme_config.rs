@@ -111,6 +111,21 @@ pub struct Strings {
     pub emergency_callout: EmergencyCalloutStrings,
     pub review: ReviewStrings,
     pub sources: SourcesStrings,
+    pub language: LanguageStrings,
+}
+
+/// The language switcher, and links to a page not translated yet.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LanguageStrings {
+    /// The language's own name (Deutsch), in the switcher of every edition.
+    pub name: String,
+    /// The switcher's label for screen readers.
+    pub switcher: String,
+    /// After a link to a page that has no translation in this language yet.
+    pub untranslated: String,
+    /// The same said in a sentence: the title of such a link.
+    pub untranslated_note: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -207,6 +222,8 @@ pub struct ChromeStrings {
 #[serde(deny_unknown_fields)]
 pub struct DateStrings {
     pub months: [String; 12],
+    /// The order of a date's parts: `{day} {month} {year}`, in German `{day}. {month} {year}`.
+    pub format: String,
 }
 
 /// The home page.
@@ -223,6 +240,11 @@ pub struct HomeStrings {
 #[serde(deny_unknown_fields)]
 pub struct PageStrings {
     pub contents: String,
+    /// The label of the `#` link after each heading, followed by the heading's text.
+    pub section_link: String,
+    /// The label of a page's footnotes, and of the link back from a footnote to the text.
+    pub notes: String,
+    pub back_to_text: String,
 }
 
 /// Cause pages; `{count}` is filled in by the template.

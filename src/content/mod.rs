@@ -72,6 +72,9 @@ pub struct Page {
     pub url: String,
     /// Filled by the markdown stage.
     pub rendered: Rendered,
+    /// In another language's edition, a page of the main language standing in for a missing
+    /// translation: listed and linked (at its own address, with a note), never rendered again.
+    pub untranslated: bool,
 }
 
 impl Page {
@@ -156,9 +159,81 @@ impl Content {
     }
 }
 
-/// Reads every `.md` file under `root/content`. Errors are collected, not returned early, so that
-/// one build reports every broken file.
+/// Which files a load reads: one language's edition of the site.
+#[derive(Debug, Clone)]
+pub struct Edition {
+    /// This edition's language code (`en`, `de`).
+    pub language: String,
+    /// The main language: its pages are the files without a language suffix (`dvt.md`).
+    pub main_language: String,
+    /// The other languages of the site (translations are `dvt.de.md`).
+    pub other_languages: Vec<String>,
+    /// This edition's folder in the output and in every URL: `""` for the main language.
+    pub prefix: String,
+}
+
+impl Edition {
+    /// The only edition of a site without translations.
+    pub fn single(language: &str) -> Edition {
+        Edition {
+            language: language.to_owned(),
+            main_language: language.to_owned(),
+            other_languages: Vec::new(),
+            prefix: String::new(),
+        }
+    }
+
+    /// Every edition of the site `config` describes, the main language first.
+    pub fn all(config: &crate::config::SiteConfig) -> Vec<Edition> {
+        config
+            .language_codes()
+            .iter()
+            .map(|code| Edition {
+                language: (*code).to_owned(),
+                main_language: config.language.clone(),
+                other_languages: config.languages.keys().cloned().collect(),
+                prefix: if *code == config.language {
+                    String::new()
+                } else {
+                    format!("{code}/")
+                },
+            })
+            .collect()
+    }
+
+    pub fn is_main(&self) -> bool {
+        self.language == self.main_language
+    }
+}
+
+/// A Markdown file's name read for its language: `dvt.de.md` is the `de` translation of
+/// `dvt.md`. A suffix is two or three lower-case letters, optionally with a region (`pt-br`).
+fn language_suffix(file_name: &str) -> Option<(&str, &str)> {
+    let stem = file_name.strip_suffix(".md")?;
+    let (base, code) = stem.rsplit_once('.')?;
+    let (language, region) = code.split_once('-').unwrap_or((code, ""));
+    let letters = |part: &str, min: usize, max: usize| {
+        (min..=max).contains(&part.len()) && part.bytes().all(|b| b.is_ascii_lowercase())
+    };
+    let region_ok = region.is_empty() || letters(region, 2, 3);
+    (!base.is_empty() && letters(language, 2, 3) && region_ok).then_some((base, code))
+}
+
+/// Reads every `.md` file under `root/content` of the main language. Errors are collected, not
+/// returned early, so that one build reports every broken file.
 pub fn load(root: &Path, include_drafts: bool, diagnostics: &mut Vec<Diagnostic>) -> Content {
+    load_edition(root, include_drafts, &Edition::single(""), diagnostics)
+}
+
+/// Reads the pages of one edition: the main language's files, or another language's
+/// translations (`dvt.de.md`, at `de/causes/dvt/`) with the main language's page standing in
+/// for each one missing (`untranslated`; W110 says so).
+pub fn load_edition(
+    root: &Path,
+    include_drafts: bool,
+    edition: &Edition,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Content {
     let content_dir = root.join(CONTENT_DIR);
     if !content_dir.is_dir() {
         diagnostics.push(
@@ -238,27 +313,188 @@ pub fn load(root: &Path, include_drafts: bool, diagnostics: &mut Vec<Diagnostic>
         }
     }
 
-    let results: Vec<Result<Page, Vec<Diagnostic>>> = files
-        .par_iter()
-        .map(|path| load_page(root, &content_dir, path))
-        .collect();
-
-    let mut content = Content::default();
-    for (path, result) in files.iter().zip(results) {
-        match result {
-            Ok(page) if page.meta.draft() && !include_drafts => {
-                content.drafts.insert(page.content_path, page.url);
+    // Split by language: `dvt.md` is the main language's, `dvt.de.md` German.
+    let mut main_files = Vec::new();
+    let mut translations = Vec::new();
+    for path in files {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        match language_suffix(&name) {
+            None => main_files.push(path),
+            Some((_, code)) if code == edition.language && !edition.is_main() => {
+                translations.push(path)
             }
-            Ok(page) => content.pages.push(page),
-            Err(errors) => {
-                content.failed.insert(content_path_of(&content_dir, path));
-                diagnostics.extend(errors);
+            Some((_, code)) if edition.other_languages.iter().any(|l| l == code) => {}
+            Some((_, code)) => {
+                // Reported once, by the main edition's load.
+                if edition.is_main() && !edition.language.is_empty() {
+                    let shown = shown_path(root, &path);
+                    diagnostics.push(
+                        Diagnostic::error(
+                            "E111",
+                            format!(
+                                "{} is a translation into `{code}`, which is not a language of this site",
+                                shown.display()
+                            ),
+                        )
+                        .at(name_location(&shown, &format!(".{code}.md")))
+                        .with_help(format!(
+                            "add `{code}` under `languages:` in site.yaml, or rename the file if `.{code}` is part of its name (a file name is lower-case words joined by hyphens)"
+                        )),
+                    );
+                }
             }
         }
+    }
+
+    let results: Vec<Result<Page, Vec<Diagnostic>>> = main_files
+        .par_iter()
+        .map(|path| load_page(root, &content_dir, path, None))
+        .collect();
+    let mut content = Content::default();
+    if edition.is_main() {
+        for (path, result) in main_files.iter().zip(results) {
+            match result {
+                Ok(page) if page.meta.draft() && !include_drafts => {
+                    content.drafts.insert(page.content_path, page.url);
+                }
+                Ok(page) => content.pages.push(page),
+                Err(errors) => {
+                    content.failed.insert(content_path_of(&content_dir, path));
+                    diagnostics.extend(errors);
+                }
+            }
+        }
+    } else {
+        // The main edition reports the main files' errors; here they only stand in.
+        let mut originals: HashMap<String, Page> = HashMap::new();
+        for (path, result) in main_files.iter().zip(results) {
+            match result {
+                Ok(page) => {
+                    originals.insert(page.content_path.clone(), page);
+                }
+                Err(_) => {
+                    content.failed.insert(content_path_of(&content_dir, path));
+                }
+            }
+        }
+        let loaded: Vec<Result<Page, Vec<Diagnostic>>> = translations
+            .par_iter()
+            .map(|path| load_page(root, &content_dir, path, Some(edition)))
+            .collect();
+        for (path, result) in translations.iter().zip(loaded) {
+            match result {
+                // A draft translation is left out: its page stands in, with W110.
+                Ok(page) if page.meta.draft() && !include_drafts => {}
+                Ok(page) => match originals.remove(&page.content_path) {
+                    Some(original) => {
+                        if let Some(error) = moved_translation(&page, &original, edition) {
+                            diagnostics.push(error);
+                        }
+                        if original.meta.draft() && !include_drafts {
+                            content.drafts.insert(page.content_path, page.url);
+                        } else {
+                            content.pages.push(page);
+                        }
+                    }
+                    // A page that failed to load has its own error; its translation waits.
+                    None if content.failed.contains(&page.content_path) => {}
+                    None => diagnostics.push(orphan_translation(&page, edition)),
+                },
+                Err(errors) => {
+                    let shown = content_path_of(&content_dir, path);
+                    let (base, _) = language_suffix(&shown).unwrap_or((&shown, ""));
+                    // No stand-in either: the build fails on this file's errors.
+                    originals.remove(&format!("{base}.md"));
+                    content.failed.insert(format!("{base}.md"));
+                    diagnostics.extend(errors);
+                }
+            }
+        }
+        for (_, mut original) in originals {
+            if original.meta.draft() && !include_drafts {
+                content.drafts.insert(original.content_path, original.url);
+                continue;
+            }
+            diagnostics.push(missing_translation(&original, edition));
+            original.untranslated = true;
+            content.pages.push(original);
+        }
+        content
+            .pages
+            .sort_by(|a, b| a.content_path.cmp(&b.content_path));
     }
     content.index_paths();
     check_urls(&content, diagnostics);
     content
+}
+
+/// W110: the page has no translation into the edition's language.
+fn missing_translation(original: &Page, edition: &Edition) -> Diagnostic {
+    let expected = translation_path(&original.file.path, &edition.language);
+    Diagnostic::warning(
+        "W110",
+        format!(
+            "{} has no `{}` translation ({}): that edition links this page, in `{}`, with a note",
+            original.file.path.display(),
+            edition.language,
+            expected.display(),
+            edition.main_language
+        ),
+    )
+    .at(original.locate(&[Key::Field("title")]))
+    .with_help(format!(
+        "translate it into {}, keeping its front matter's ids, urgencies and links",
+        expected.display()
+    ))
+}
+
+/// `content/causes/dvt.md` -> `content/causes/dvt.de.md`.
+fn translation_path(path: &Path, language: &str) -> PathBuf {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    path.with_file_name(format!("{stem}.{language}.md"))
+}
+
+/// E112: a translation whose page does not exist in the main language.
+fn orphan_translation(page: &Page, edition: &Edition) -> Diagnostic {
+    Diagnostic::error(
+        "E112",
+        format!(
+            "{} translates content/{}, which does not exist",
+            page.file.path.display(),
+            page.content_path
+        ),
+    )
+    .at(Location::file(&page.file.path))
+    .with_help(format!(
+        "a translation sits beside its page with the language before `.md` (`dvt.{}.md` beside `dvt.md`); write the `{}` page first, or rename this file to match it",
+        edition.language, edition.main_language
+    ))
+}
+
+/// E112: a translation lives at its page's address in the edition's folder; a `slug:` of its
+/// own would break the language switcher and the `hreflang` pairs.
+fn moved_translation(page: &Page, original: &Page, edition: &Edition) -> Option<Diagnostic> {
+    let expected = format!("{}{}", edition.prefix, original.url);
+    (page.url != expected).then(|| {
+        Diagnostic::error(
+            "E112",
+            format!(
+                "{} would be written to /{}, but its page content/{} is at /{}: a translation keeps its page's address",
+                page.file.path.display(),
+                page.url,
+                original.content_path,
+                expected
+            ),
+        )
+        .at(page.locate(&[Key::Field("slug")]))
+        .with_help("give the translation the same `slug:` as its page, or none if its page has none")
+    })
 }
 
 fn shown_path(root: &Path, path: &Path) -> PathBuf {
@@ -331,15 +567,30 @@ fn not_utf8(shown: &Path, bytes: &[u8], valid_up_to: usize) -> Diagnostic {
         .with_help("save the file with UTF-8 encoding")
 }
 
-fn load_page(root: &Path, content_dir: &Path, path: &Path) -> Result<Page, Vec<Diagnostic>> {
+/// Reads one page; `translation` is the edition whose translation the file is (`dvt.de.md`),
+/// which gets its page's `content_path` and id (`causes/dvt.md`, `dvt`) and the edition's folder.
+fn load_page(
+    root: &Path,
+    content_dir: &Path,
+    path: &Path,
+    translation: Option<&Edition>,
+) -> Result<Page, Vec<Diagnostic>> {
     let shown = shown_path(root, path);
     let text = read_text(path, &shown).map_err(|d| vec![d])?;
     let file = SourceFile::new(shown, text);
-    let content_path = content_path_of(content_dir, path);
-    let id = path
+    let mut content_path = content_path_of(content_dir, path);
+    let mut id = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
+    if translation.is_some()
+        && let Some((base, _)) = language_suffix(&content_path)
+    {
+        content_path = format!("{base}.md");
+        id = id
+            .rsplit_once('.')
+            .map_or(id.clone(), |(stem, _)| stem.to_owned());
+    }
 
     let parts = yaml::split(&file).map_err(|d| vec![d])?;
     let yaml = parts.yaml.clone();
@@ -397,14 +648,16 @@ fn load_page(root: &Path, content_dir: &Path, path: &Path) -> Result<Page, Vec<D
     if !errors.is_empty() {
         return Err(errors);
     }
+    let prefix = translation.map_or("", |edition| edition.prefix.as_str());
     Ok(Page {
         file,
         content_path,
         parts,
         meta,
         id,
-        url,
+        url: format!("{prefix}{url}"),
         rendered: Rendered::default(),
+        untranslated: false,
     })
 }
 
@@ -495,6 +748,25 @@ mod tests {
             assert!(!is_url_safe(bad), "{bad}");
         }
     }
+    #[test]
+    fn language_suffixes() {
+        assert_eq!(language_suffix("dvt.de.md"), Some(("dvt", "de")));
+        assert_eq!(
+            language_suffix("_index.pt-br.md"),
+            Some(("_index", "pt-br"))
+        );
+        for not_one in [
+            "dvt.md",
+            "a.b.c.txt",
+            ".de.md",
+            "x.deutsch.md",
+            "x.DE.md",
+            "x.d.md",
+        ] {
+            assert_eq!(language_suffix(not_one), None, "{not_one}");
+        }
+    }
+
     #[test]
     fn root_prefixes() {
         assert_eq!(root_prefix(""), "./");

@@ -32,9 +32,15 @@ use crate::content::{Content, Page, is_url_safe};
 use crate::diagnostics::{Diagnostic, Location, SourceFile, nearest};
 use crate::yaml::{self, Key};
 
-/// The cases file of a tree file: `decision-tree.md` -> `decision-tree.cases.yaml`.
+/// The cases file of a tree file: `decision-tree.md` -> `decision-tree.cases.yaml`. A
+/// translation (`decision-tree.de.md`) shares its tree's cases: the answer ids are the same.
 pub fn cases_path(tree_file: &Path) -> std::path::PathBuf {
-    tree_file.with_extension("cases.yaml")
+    let stem = tree_file
+        .file_stem()
+        .map(|stem| stem.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tree = stem.split('.').next().unwrap_or(&stem);
+    tree_file.with_file_name(format!("{tree}.cases.yaml"))
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::{START_URL, TREE_URL, Tree};
+use super::{TREE_URL, Tree};
 
 pub fn tree_json(tree: &Tree) -> Vec<u8> {
     let outcomes: Vec<_> = (0..tree.outcomes.len())
@@ -35,9 +35,9 @@ pub fn tree_json(tree: &Tree) -> Vec<u8> {
         "description": tree.description,
         "last_reviewed": tree.last_reviewed,
         "next_review": tree.next_review,
-        "url": TREE_URL,
+        "url": tree.url,
         "start": tree.questions[tree.start].id,
-        "start_url": START_URL,
+        "start_url": tree.start_url(),
         "questions": tree.questions,
         "outcomes": outcomes,
         "paths": paths,

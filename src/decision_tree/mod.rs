@@ -9,6 +9,7 @@
 //! pages.rs     one page per step of every path, canonical outcome pages, cause-page data
 //! json.rs      decision-tree/tree.json and decision-tree/paths.txt
 //! golden.rs    the reviewed path list (tests/golden/decision-tree-paths.txt) compared (W060)
+//! translation.rs  a translated tree changes words only (E113)
 //! ```
 //!
 //! URLs (root-relative): the start page (the content page) is `decision-tree/`; the first question
@@ -22,6 +23,7 @@ mod json;
 
 mod pages;
 pub mod positions;
+pub mod translation;
 mod validate;
 
 use std::path::Path;
@@ -38,8 +40,6 @@ use crate::theme_config::Strings;
 use graph::{Node, Step};
 
 pub use crate::content::TREE_URL;
-/// Root-relative URL of the first question.
-pub const START_URL: &str = "decision-tree/start/";
 /// Answer ids that would clash with the tree's own URLs.
 pub const RESERVED_IDS: [&str; 3] = ["start", "outcome", "index"];
 /// Above this many pages the build warns (W003): every path is a static page.
@@ -61,6 +61,9 @@ pub struct Tree {
     pub steps: Vec<Step>,
     /// The start page's HTML with its placeholders filled.
     pub intro_html: String,
+    /// Root-relative URL of the start page in this tree's edition: `decision-tree/`, in German
+    /// `de/decision-tree/` (the steps below it keep the answer ids, shared by every language).
+    pub url: String,
 }
 
 /// A checked question, as templates and `tree.json` see it (authors write a
@@ -218,9 +221,9 @@ impl Tree {
     /// Files that are not pages: `decision-tree/tree.json`, `decision-tree/paths.txt`.
     pub fn files(&self) -> Vec<(String, Vec<u8>)> {
         vec![
-            (format!("{TREE_URL}tree.json"), json::tree_json(self)),
+            (format!("{}tree.json", self.url), json::tree_json(self)),
             (
-                format!("{TREE_URL}paths.txt"),
+                format!("{}paths.txt", self.url),
                 self.paths_text().into_bytes(),
             ),
         ]
@@ -250,9 +253,9 @@ impl Tree {
     /// Root-relative URL of a step: `decision-tree/start/` for the first question.
     pub fn step_url(&self, answers: &[graph::Edge]) -> String {
         if answers.is_empty() {
-            return START_URL.to_owned();
+            return self.start_url();
         }
-        let mut url = TREE_URL.to_owned();
+        let mut url = self.url.clone();
         for &(question, answer) in answers {
             url.push_str(&self.questions[question].answers[answer].id);
             url.push('/');
@@ -267,7 +270,12 @@ impl Tree {
 
     /// Root-relative URL of an outcome's canonical page.
     pub fn outcome_url(&self, outcome: usize) -> String {
-        format!("{TREE_URL}outcome/{}/", self.outcomes[outcome].id)
+        format!("{}outcome/{}/", self.url, self.outcomes[outcome].id)
+    }
+
+    /// Root-relative URL of the first question: `decision-tree/start/`.
+    pub fn start_url(&self) -> String {
+        format!("{}start/", self.url)
     }
 
     /// The steps that end at an outcome: the full paths.

@@ -5,7 +5,7 @@ use serde::Serialize;
 use tera::Context;
 
 use super::graph::{Node, Step};
-use super::{CauseRef, PageLink, START_URL, TREE_URL, Tree};
+use super::{CauseRef, PageLink, Tree};
 use crate::config::SiteConfig;
 use crate::content::meta::{Date, Urgency};
 use crate::content::root_prefix;
@@ -47,7 +47,7 @@ fn summary<'a>(tree: &'a Tree, step: &Step) -> Vec<SummaryRow<'a>> {
 /// Where the back link of a step goes: the previous step, or the start page before the first.
 fn back_url(tree: &Tree, step: &Step) -> String {
     match step.answers.split_last() {
-        None => TREE_URL.to_owned(),
+        None => tree.url.clone(),
         Some((_, before)) => tree.step_url(before),
     }
 }
@@ -463,8 +463,8 @@ pub fn cause_extra(tree: &Tree, cause_id: &str) -> Option<tera::Value> {
 struct TreeGlobal<'a> {
     title: &'a str,
     description: &'a str,
-    url: &'static str,
-    start_url: &'static str,
+    url: &'a str,
+    start_url: String,
     json_url: String,
     paths_url: String,
     questions: usize,
@@ -481,10 +481,10 @@ pub fn global(tree: &Tree) -> tera::Value {
     let value = TreeGlobal {
         title: &tree.title,
         description: &tree.description,
-        url: TREE_URL,
-        start_url: START_URL,
-        json_url: format!("{TREE_URL}tree.json"),
-        paths_url: format!("{TREE_URL}paths.txt"),
+        url: &tree.url,
+        start_url: tree.start_url(),
+        json_url: format!("{}tree.json", tree.url),
+        paths_url: format!("{}paths.txt", tree.url),
         questions: tree.questions.len(),
         outcomes: tree.outcomes.len(),
         paths: lengths.len(),

@@ -255,6 +255,7 @@ pub(super) fn run(
         outcomes,
         steps,
         intro_html,
+        url: format!("{}{}", config.prefix, super::TREE_URL),
     };
     finish(c, diagnostics, Some(tree))
 }

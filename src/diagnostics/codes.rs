@@ -72,11 +72,28 @@ pub const CODES: &[(&str, &str)] = &[
         "a body heading that takes the id of a section the theme prints",
     ),
     ("E082", "a custom heading id used twice on one page"),
+    (
+        "E083",
+        "a heading ending in braces that are neither an id nor a placeholder",
+    ),
     ("E090", "a full link to the site's own address"),
     ("E091", "a base URL with a query or fragment"),
     (
         "E100",
         "the theme has no strings file for the site's language",
+    ),
+    ("E110", "a site.yaml language that cannot be used"),
+    (
+        "E111",
+        "a translation into a language the site does not have",
+    ),
+    (
+        "E112",
+        "a translation without its page, or at another address",
+    ),
+    (
+        "E113",
+        "a translated decision tree that changes more than words",
     ),
     ("W001", "review overdue"),
     ("W002", "a care card with too many items"),
@@ -100,6 +117,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("W052", "two headings with the same text on one page"),
     ("W060", "the tree's paths differ from the reviewed list"),
     ("W061", "a build for an example address"),
+    ("W110", "a page without a translation"),
 ];
 
 /// What `code` means, if it is one of ours.

@@ -150,7 +150,24 @@ pub fn set_global_context(
     let global = theme.tera.global_context();
     global.insert("site", config);
     global.insert("base_path", config.base_path());
-    global.insert("tree_url", crate::content::TREE_URL);
+    // This edition's home and tree (`de/`, `de/decision-tree/`); a tree not translated yet is
+    // the main language's.
+    global.insert("home_url", &config.prefix);
+    let tree_url = content.tree().map_or_else(
+        || format!("{}{}", config.prefix, crate::content::TREE_URL),
+        |(page, _)| page.url.clone(),
+    );
+    global.insert("tree_url", &tree_url);
+    // Pages standing in for a missing translation: templates note links to them
+    // (`<translation_note>`); `main_language`, their language, comes with `extra`.
+    let untranslated_urls: Vec<&str> = content
+        .pages
+        .iter()
+        .filter(|page| page.untranslated)
+        .map(|page| page.url.as_str())
+        .collect();
+    global.insert("untranslated_urls", &untranslated_urls);
+    global.insert("main_language", &config.language);
     global.insert("nav", &nav);
     global.insert("pages", &pages);
     global.insert("causes", &causes);

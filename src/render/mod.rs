@@ -3,6 +3,7 @@
 
 mod context;
 mod headers;
+mod languages;
 mod offline;
 mod sitemap;
 mod symptoms;
@@ -11,6 +12,7 @@ mod theme;
 use context::page_context;
 pub use context::{PageSummary, UrgencyInfo, cause_badge, set_global_context, urgency_info};
 pub use headers::{CONTENT_SECURITY_POLICY, netlify_headers};
+pub use languages::{Alternate, Language, Translations};
 pub use offline::{
     Precache, Recorder, SERVICE_WORKER_PATH, SERVICE_WORKER_TEMPLATE, WEB_MANIFEST, web_manifest,
     write_service_worker,
@@ -105,6 +107,8 @@ pub fn page_jobs<'a>(
     content
         .pages
         .iter()
+        // A page standing in for a missing translation is written by its own edition.
+        .filter(|page| !page.untranslated)
         .map(|page| Job {
             output_path: format!("{}index.html", page.url),
             template: template_for(page),
@@ -123,8 +127,25 @@ struct NotFoundPage<'a> {
     url: &'static str,
 }
 
+/// The not-found page's words in another language of the site: the one 404 page every host
+/// serves says it in each language, with links to that language's home and tree.
+#[derive(serde::Serialize)]
+pub struct NotFoundLanguage {
+    pub code: String,
+    pub title: String,
+    pub text: String,
+    pub home: String,
+    pub home_url: String,
+    pub tree: String,
+    pub tree_url: String,
+}
+
 /// The 404 page is served at any missing path, so its links are absolute under the base path.
-pub fn not_found_job<'a>(config: &'a SiteConfig, strings: &'a Strings) -> Job<'a> {
+pub fn not_found_job<'a>(
+    config: &'a SiteConfig,
+    strings: &'a Strings,
+    other_languages: Vec<NotFoundLanguage>,
+) -> Job<'a> {
     Job {
         output_path: "404.html".to_owned(),
         template: "404.html".to_owned(),
@@ -140,6 +161,7 @@ pub fn not_found_job<'a>(config: &'a SiteConfig, strings: &'a Strings) -> Job<'a
                 url: "404.html",
             };
             context.insert("page", &page);
+            context.insert("other_languages", &other_languages);
             context
         }),
     }

@@ -82,18 +82,43 @@ pub fn symptom_index(content: &Content, articles: &[String]) -> Vec<Letter> {
 }
 
 /// Lower case, words only, without a leading article: "A soft lump" sorts under S, as readers
-/// look for the lump, not the article.
+/// look for the lump, not the article. Letters with accents or umlauts sort as their base letter
+/// (German dictionary order, DIN 5007-1): "Übelkeit" under U, between "Taubheit" and "Wade".
 fn sort_key(text: &str, articles: &[String]) -> String {
     let words: Vec<String> = text
         .split(|c: char| !c.is_alphanumeric())
         .filter(|word| !word.is_empty())
-        .map(str::to_lowercase)
+        .map(|word| fold_letters(&word.to_lowercase()))
         .collect();
     let skip = match words.first() {
         Some(first) if words.len() > 1 && articles.contains(first) => 1,
         _ => 0,
     };
     words[skip..].join(" ")
+}
+
+/// The base letters of lower-case Latin letters with accents, umlauts and ligatures.
+fn fold_letters(word: &str) -> String {
+    let mut folded = String::with_capacity(word.len());
+    for c in word.chars() {
+        match c {
+            'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' => folded.push('a'),
+            'ç' | 'č' => folded.push('c'),
+            'è' | 'é' | 'ê' | 'ë' | 'ē' => folded.push('e'),
+            'ì' | 'í' | 'î' | 'ï' => folded.push('i'),
+            'ñ' => folded.push('n'),
+            'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' => folded.push('o'),
+            'ù' | 'ú' | 'û' | 'ü' | 'ū' => folded.push('u'),
+            'ý' | 'ÿ' => folded.push('y'),
+            'š' => folded.push('s'),
+            'ž' => folded.push('z'),
+            'ß' => folded.push_str("ss"),
+            'æ' => folded.push_str("ae"),
+            'œ' => folded.push_str("oe"),
+            other => folded.push(other),
+        }
+    }
+    folded
 }
 
 fn letter_of(key: &str) -> String {
@@ -123,6 +148,19 @@ fn letter_id(letter: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn umlauts_sort_as_their_base_letter() {
+        let german = vec!["der".to_owned(), "die".to_owned(), "das".to_owned()];
+        assert_eq!(sort_key("Übelkeit", &german), "ubelkeit");
+        assert_eq!(sort_key("Die Wade schmerzt", &german), "wade schmerzt");
+        assert_eq!(sort_key("Schwäche", &german), "schwache");
+        assert_eq!(sort_key("Fuß", &german), "fuss");
+        let mut keys = ["Übelkeit", "Wade", "Taubheit"].map(|t| sort_key(t, &german));
+        keys.sort();
+        assert_eq!(keys, ["taubheit", "ubelkeit", "wade"]);
+        assert_eq!(letter_of(&sort_key("Überlastung", &german)), "U");
+    }
 
     #[test]
     fn sort_keys_drop_articles_and_punctuation() {

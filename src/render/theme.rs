@@ -331,7 +331,7 @@ pub fn check_static_collisions(
         generated.insert(path.to_owned(), what.to_owned());
     }
     if let Some(tree) = tree {
-        let tree_prefix = crate::decision_tree::TREE_URL;
+        let tree_prefix = tree.url.as_str();
         if theme
             .static_files
             .iter()

@@ -303,9 +303,9 @@ fn build_in_memory_with_test_hook(options: &BuildOptions) -> BuildResult {
     if let Ok(marker) = std::env::var("KNEEGUIDE_TEST_HANG")
         && !marker.is_empty()
         && site
-            .content
-            .pages
+            .editions
             .iter()
+            .flat_map(|edition| &edition.content.pages)
             .any(|p| p.body().contains(&marker))
     {
         loop {
@@ -315,9 +315,9 @@ fn build_in_memory_with_test_hook(options: &BuildOptions) -> BuildResult {
     let sink = MemorySink::default();
     let pages = crate::render(&site, &sink)?;
     let drafts = site
-        .content
-        .drafts
+        .editions
         .iter()
+        .flat_map(|edition| &edition.content.drafts)
         .map(|(path, url)| {
             (
                 url.clone(),

@@ -935,8 +935,12 @@ async function walkTree(browser, env, mode, suite) {
   }
 
   async function checkOutcome(s, where) {
-    const causes = s.links.filter((u) => u.startsWith(baseLocal + 'causes/') && u.split('#')[0] !== baseLocal + 'causes/');
-    const any = s.links.filter((u) => u.startsWith(baseLocal + 'causes/'));
+    // The tree's own language's causes (de/causes/ for de/decision-tree/), or the main language's for a
+    // cause not translated yet.
+    const roots = [...new Set([treeUrl.replace(/decision-tree\/$/, ''), baseLocal])].map((r) => r + 'causes/');
+    const under = (u) => roots.some((r) => u.startsWith(r));
+    const causes = s.links.filter((u) => under(u) && !roots.includes(u.split('#')[0]));
+    const any = s.links.filter(under);
     const use = causes.length ? causes : any;
     if (!use.length) {
       fail(where, `outcome ${s.states[0].id} has no link to a page under causes/ (links: ${s.links.join(', ') || 'none'})`);
@@ -1112,6 +1116,45 @@ async function keyboardWalk(browser, env, suite) {
     await ctx.close();
   }
   return out;
+}
+
+/**
+ * The language switcher keeps the reader on the same step: with JavaScript (steps swapped in place),
+ * answer twice in `prefix`'s tree, follow the switcher's link to the main language and expect the
+ * same step there; then back again without JavaScript.
+ */
+async function switcherKeepsStep(browser, env, prefix, suite) {
+  const { origin, baseLocal, otherOrigins } = env;
+  for (const js of [true, false]) {
+    const label = `language switcher (${js ? 'JS' : 'no JS'})`;
+    const ctx = await newContext(browser, origin, (u) => otherOrigins.push({ u, where: label }), { javaScriptEnabled: js });
+    const page = await ctx.newPage();
+    try {
+      await page.goto(baseLocal + prefix + 'decision-tree/start/', { waitUntil: 'load' });
+      for (let i = 0; i < 2; i++) {
+        const before = page.url();
+        await page.locator('[data-dt-choice]').last().click();
+        await page.waitForURL((u) => u.href !== before);
+        await page.waitForFunction(() => document.querySelector('h1') && document.readyState === 'complete');
+      }
+      const here = new URL(page.url()).pathname;
+      const other = page.locator('[data-language-switcher] a[hreflang]').first();
+      const code = await other.getAttribute('hreflang');
+      await other.click();
+      await page.waitForURL((u) => new URL(u.href).pathname !== here);
+      const there = new URL(page.url()).pathname;
+      const base = new URL(baseLocal).pathname;
+      const expected = base + here.slice(base.length + prefix.length);
+      if (there !== expected) suite.fail(label, `from ${here} the switcher (${code}) led to ${there}, not ${expected}`);
+      else suite.note(`${label}: ${here} -> ${there}`);
+      const lang = await page.evaluate(() => document.documentElement.lang);
+      if (lang !== code) suite.fail(label, `${there} has lang="${lang}", expected ${code}`);
+    } catch (e) {
+      suite.fail(label, `could not switch: ${e.message.split('\n')[0]}`);
+    } finally {
+      await ctx.close();
+    }
+  }
 }
 
 function compareWalks(a, b, suite) {
@@ -1352,29 +1395,44 @@ async function main() {
         suites.push(pagesSuite.done(`${jobs.length} pages x ${VIEWPORTS.length} viewports`));
       }
 
-      // tree
-      if (opts.only.has('tree')) {
-        const env = { origin, treeUrl: baseLocal + 'decision-tree/', baseLocal, axeSrc, otherOrigins, causeStatus: new Map() };
+      // tree: the main language's at decision-tree/, each other language's in its folder (de/decision-tree/)
+      const treePrefixes = fileList
+        .map((f) => f.match(/^((?:[a-z]{2,3}(?:-[a-z]{2,3})?\/)?)decision-tree\/index\.html$/))
+        .filter(Boolean)
+        .map((m) => m[1])
+        .sort();
+      if (opts.only.has('tree') && !treePrefixes.includes('')) {
         const treeSuite = new Suite('tree');
-        if (!fileList.includes('decision-tree/index.html')) {
-          treeSuite.fail('decision-tree/index.html', 'missing');
-          suites.push(treeSuite.done('-'));
-        } else {
-          progress('tree: walking every path with and without JavaScript');
-          const jsSuite = new Suite('tree (JS)');
-          const nojsSuite = new Suite('tree (no JS)');
+        treeSuite.fail('decision-tree/index.html', 'missing');
+        suites.push(treeSuite.done('-'));
+      }
+      for (const prefix of opts.only.has('tree') ? treePrefixes : []) {
+        const tag = prefix ? ` ${prefix}` : '';
+        const env = { origin, treeUrl: baseLocal + prefix + 'decision-tree/', baseLocal, axeSrc, otherOrigins, causeStatus: new Map() };
+        const treeSuite = new Suite('tree' + tag);
+        {
+          progress(`tree${tag}: walking every path with and without JavaScript`);
+          const jsSuite = new Suite('tree (JS)' + tag);
+          const nojsSuite = new Suite('tree (no JS)' + tag);
           const [withJs, withoutJs] = await Promise.all([walkTree(browser, env, 'js', jsSuite), walkTree(browser, env, 'nojs', nojsSuite)]);
-          const kbSuite = new Suite('tree (keyboard)');
+          const kbSuite = new Suite('tree (keyboard)' + tag);
           const kb = await keyboardWalk(browser, env, kbSuite);
           compareWalks(withJs, withoutJs, treeSuite);
           // The generator also lists every path in decision-tree/paths.txt (one per non-comment line): the
           // walks must find exactly that many.
-          const listed = readText(site, 'decision-tree/paths.txt');
+          const listed = readText(site, prefix + 'decision-tree/paths.txt');
           if (listed != null) {
             const n = listed.split('\n').filter((l) => l.trim() && !l.trimStart().startsWith('#')).length;
             if (n !== withoutJs.paths.length) {
-              treeSuite.fail('decision-tree/paths.txt', `lists ${n} paths, but walking the pages found ${withoutJs.paths.length}`);
-            } else treeSuite.note(`the ${n} paths listed in decision-tree/paths.txt were all walked`);
+              treeSuite.fail(prefix + 'decision-tree/paths.txt', `lists ${n} paths, but walking the pages found ${withoutJs.paths.length}`);
+            } else treeSuite.note(`the ${n} paths listed in ${prefix}decision-tree/paths.txt were all walked`);
+          }
+          // Another language's tree: the same paths as the main one (the answer ids are shared).
+          if (prefix) {
+            const main = readText(site, 'decision-tree/paths.txt');
+            const steps = (text) => (text || '').split('\n').filter((l) => l.trim() && !l.trimStart().startsWith('#')).map((l) => l.split(/\s+->/)[0].trim()).join('\n');
+            if (steps(main) !== steps(listed)) treeSuite.fail(prefix + 'decision-tree/paths.txt', 'its paths differ from decision-tree/paths.txt');
+            await switcherKeepsStep(browser, env, prefix, treeSuite);
           }
           jsSuite.note(`${withJs.transitions} transitions, ${withJs.inPlace} swapped in place by the script, ${withJs.transitions - withJs.inPlace} full page loads; axe on ${withJs.statesAxed} in-place states`);
           suites.push(jsSuite.done(`${withJs.paths.length} paths, depth <= ${withJs.maxDepth}`));
@@ -1390,8 +1448,8 @@ async function main() {
             checkedUrls.add(clean);
             extra.push({ url: clean, label: `${clean.slice(baseLocal.length)} (tree page not in sitemap)` });
           }
-          const extraSuite = new Suite('tree pages');
-          if (extra.length) progress(`tree: page checks on ${extra.length} step/outcome pages missing from the sitemap`);
+          const extraSuite = new Suite('tree pages' + tag);
+          if (extra.length) progress(`tree${tag}: page checks on ${extra.length} step/outcome pages missing from the sitemap`);
           await runPageJobs(browser, origin, axeSrc, extra, opts.jobs, extraSuite, otherOrigins);
           suites.push(extraSuite.done(`${extra.length} step/outcome pages not in the sitemap`));
           suites.push(treeSuite.done(`JS ${withJs.paths.length} vs no JS ${withoutJs.paths.length} paths`));

@@ -775,22 +775,30 @@ fn today_comes_from_source_date_epoch() {
     );
 }
 
-/// The strings file is chosen by `site.yaml`'s `language`: a German file makes German pages, and
+/// The strings file is chosen by `site.yaml`'s `language`: a Dutch file makes Dutch pages, and
 /// a language the theme has no file for is E100, located at the file it looked for.
 #[test]
 fn the_sites_language_chooses_the_themes_strings_file() {
     let site = common::guide_copy();
     let strings = site.path().join("themes/default/strings");
-    let german = read(&strings.join("en.yaml"))
-        .replace("label: Same day", "label: Heute noch")
-        .replace("  change: Change\n", "  change: Ändern\n");
-    fs::write(strings.join("de.yaml"), german).unwrap();
+    let dutch = read(&strings.join("en.yaml"))
+        .replace("label: Same day", "label: Vandaag nog")
+        .replace("  change: Change\n", "  change: Wijzigen\n");
+    fs::write(strings.join("nl.yaml"), dutch).unwrap();
+    // A site in one language: no German edition, so no German files either.
+    for entry in walkdir::WalkDir::new(site.path().join("content")) {
+        let path = entry.unwrap().into_path();
+        if path.to_string_lossy().ends_with(".de.md") {
+            fs::remove_file(path).unwrap();
+        }
+    }
     let config = site.path().join("site.yaml");
-    let english_config = read(&config);
+    let full_config = read(&config);
+    let english_config = full_config.split("\nlanguages:").next().unwrap().to_owned();
     assert!(english_config.contains("\nlanguage: en\n"));
     fs::write(
         &config,
-        english_config.replace("\nlanguage: en\n", "\nlanguage: de\n"),
+        english_config.replace("\nlanguage: en\n", "\nlanguage: nl\n"),
     )
     .unwrap();
 
@@ -799,14 +807,14 @@ fn the_sites_language_chooses_the_themes_strings_file() {
     let public = site.path().join("public");
     let home = read(&public.join("index.html"));
     assert!(
-        home.contains("Heute noch"),
-        "German urgency label on the home page"
+        home.contains("Vandaag nog"),
+        "Dutch urgency label on the home page"
     );
     assert!(!home.contains(">Same day<"), "no English label left");
     let outcome = read(&public.join("decision-tree/no/no/child/yes/index.html"));
     assert!(
-        outcome.contains(">Ändern<span"),
-        "German \"Change\" link on an outcome page"
+        outcome.contains(">Wijzigen<span"),
+        "Dutch \"Change\" link on an outcome page"
     );
 
     fs::write(
@@ -824,7 +832,7 @@ fn the_sites_language_chooses_the_themes_strings_file() {
         stderr.contains("--> themes/default/strings/fr.yaml"),
         "{stderr}"
     );
-    assert!(stderr.contains("one of: de, en"), "{stderr}");
+    assert!(stderr.contains("one of: de, en, nl"), "{stderr}");
 }
 
 /// Issue 14 point 1: placeholders in front matter are checked where they are written; a

@@ -953,7 +953,7 @@ fn hrefs(html: &str) -> Vec<&str> {
 
 /// The markup contract of every tree page, and that every relative link resolves.
 fn check_tree_pages(site: &Site, files: &BTreeMap<String, String>) {
-    let tree = site.tree.as_ref().expect("the site has a tree");
+    let tree = site.main().tree.as_ref().expect("the site has a tree");
     for url in tree.page_urls() {
         let path = format!("{url}index.html");
         let html = files
@@ -1026,7 +1026,7 @@ fn a_good_tree_renders_one_page_per_step() {
     let files = render(&loaded);
     check_tree_pages(&loaded, &files);
 
-    let paths = loaded.tree.as_ref().unwrap().paths_text();
+    let paths = loaded.main().tree.as_ref().unwrap().paths_text();
     let lines: Vec<&str> = paths.lines().filter(|l| !l.starts_with('#')).collect();
     assert_eq!(
         lines,
@@ -1108,7 +1108,13 @@ fn a_cause_page_lists_a_few_paths_and_counts_the_rest() {
     // The cases are not this test's business.
     std::fs::remove_file(temp.path().join(CASES)).unwrap();
     let loaded = load_ok(temp.path());
-    let extra = loaded.tree.as_ref().unwrap().cause_extra("cyst").unwrap();
+    let extra = loaded
+        .main()
+        .tree
+        .as_ref()
+        .unwrap()
+        .cause_extra("cyst")
+        .unwrap();
     let extra = serde_json::to_value(&extra).unwrap();
     assert_eq!(extra["reached_by_total"], 14);
     assert_eq!(extra["reached_by_more"], 6);
@@ -1151,7 +1157,7 @@ fn the_tree_accepts_sources_and_reviewed_by_and_checks_the_sources() {
     };
     std::fs::write(&tree, with("https://www.nhs.uk/conditions/knee-pain/")).unwrap();
     let loaded = load_ok(temp.path());
-    let (_, meta) = loaded.content.tree().unwrap();
+    let (_, meta) = loaded.main().content.tree().unwrap();
     assert_eq!(meta.sources[0].id, "nhs");
     assert_eq!(
         meta.reviewed_by.as_ref().unwrap().role,
@@ -1193,7 +1199,11 @@ fn the_guide_tree_compiles_and_matches_the_golden_paths() {
         })
         .collect();
     assert!(tree_warnings.is_empty(), "{tree_warnings:?}");
-    let tree = loaded.tree.as_ref().expect("the guide has a decision tree");
+    let tree = loaded
+        .main()
+        .tree
+        .as_ref()
+        .expect("the guide has a decision tree");
     let actual = tree.paths_text();
     let golden_path = root.join(GOLDEN);
     let golden = std::fs::read_to_string(&golden_path).unwrap_or_default();

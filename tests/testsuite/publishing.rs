@@ -37,7 +37,7 @@ fn every_symptom_and_alias_of_every_cause_is_listed_and_linked() {
 
     let loaded = kneeguide::load(&common::options(site.path())).unwrap();
     let mut expected = 0;
-    for (page, meta) in loaded.content.causes() {
+    for (page, meta) in loaded.main().content.causes() {
         let name = meta.title.split(": ").next().unwrap();
         let link = format!("href=\"../{}\">{name}</a>", page.url);
         assert!(unescape(&html).contains(&link), "no link {link}");

@@ -73,16 +73,26 @@ impl Serve {
             .unwrap();
         let stdout = collect(child.stdout.take().unwrap());
         let stderr = collect(child.stderr.take().unwrap());
+        // Made before waiting, so that a failed wait (a panic) still kills the server on drop
+        // instead of leaving it running after the test.
+        let mut serve = Serve {
+            child,
+            addr: String::new(),
+            url: String::new(),
+            stdout,
+            stderr,
+            site,
+        };
         let mut url = String::new();
         wait_for("the URL", || {
-            if let Some(status) = child.try_wait().unwrap() {
+            if let Some(status) = serve.child.try_wait().unwrap() {
                 panic!(
                     "serve exited with {status}: {}{}",
-                    stdout.lock().unwrap(),
-                    stderr.lock().unwrap()
+                    serve.stdout.lock().unwrap(),
+                    serve.stderr.lock().unwrap()
                 );
             }
-            let out = stdout.lock().unwrap();
+            let out = serve.stdout.lock().unwrap();
             match out.split_once("Serving the site at ") {
                 Some((_, rest)) => {
                     url = rest.split_whitespace().next().unwrap().to_owned();
@@ -91,18 +101,12 @@ impl Serve {
                 None => false,
             }
         });
-        let addr = url
+        serve.addr = url
             .trim_start_matches("http://")
             .trim_end_matches('/')
             .to_owned();
-        Serve {
-            child,
-            addr,
-            url,
-            stdout,
-            stderr,
-            site,
-        }
+        serve.url = url;
+        serve
     }
 
     fn path(&self, relative: &str) -> std::path::PathBuf {

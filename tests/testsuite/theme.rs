@@ -58,6 +58,16 @@ fn pages() -> Vec<(&'static str, &'static str)> {
         .collect()
 }
 
+/// The edition an output file belongs to: `de/about/index.html` is German's.
+fn edition_of(path: &str) -> &'static kneeguide::Edition {
+    let editions = &built().site.editions;
+    editions
+        .iter()
+        .filter(|edition| !edition.config.prefix.is_empty())
+        .find(|edition| path.starts_with(&edition.config.prefix))
+        .unwrap_or(&editions[0])
+}
+
 fn page(path: &str) -> &'static str {
     let bytes = built()
         .files
@@ -176,7 +186,7 @@ fn cause_page_badge(html: &str) -> String {
 
 /// The badge a cause must show: its floor, raised to the least urgent tree outcome naming it.
 fn expected_badge(site: &Site, cause_id: &str, min_urgency: Urgency) -> Urgency {
-    let tree_floor = site.tree.as_ref().and_then(|tree| {
+    let tree_floor = site.main().tree.as_ref().and_then(|tree| {
         tree.outcomes
             .iter()
             .filter(|o| o.causes.iter().any(|c| c.id == cause_id))
@@ -226,15 +236,15 @@ fn cause_pages() -> Vec<(
     &'static kneeguide::content::Page,
     &'static kneeguide::content::meta::CauseMeta,
 )> {
-    let causes: Vec<_> = built().site.content.causes().collect();
+    let causes: Vec<_> = built().site.main().content.causes().collect();
     assert!(!causes.is_empty(), "the site has no cause pages");
     causes
 }
 
 #[test]
 fn every_page_has_one_h1_lang_and_a_working_skip_link() {
-    let language = &built().site.config.language;
     for (path, html) in pages() {
+        let language = &edition_of(path).config.language;
         let tags = tags(html);
         let h1 = tags.iter().filter(|(name, _)| name == "h1").count();
         assert_eq!(h1, 1, "{path}: {h1} h1 elements");
@@ -327,7 +337,10 @@ fn no_inline_style_or_script_so_pages_work_under_a_strict_csp() {
             }
             // No third-party requests: nothing the page loads comes from another origin.
             let loads = match name.as_str() {
-                "link" if attr(tag, "rel") != Some("canonical") => attr(tag, "href"),
+                // Canonical and hreflang links name pages, they load nothing.
+                "link" if !matches!(attr(tag, "rel"), Some("canonical" | "alternate")) => {
+                    attr(tag, "href")
+                }
                 "script" | "img" | "iframe" | "source" | "video" | "audio" => attr(tag, "src"),
                 _ => None,
             };
@@ -378,7 +391,7 @@ fn css_is_linked_with_its_hashed_name_and_exists() {
 /// The output file a link on `page_path` points at (404.html links from the base path).
 fn target(page_path: &str, href: &str) -> String {
     if page_path == "404.html" {
-        let base = built().site.config.base_path();
+        let base = built().site.main().config.base_path();
         href.strip_prefix(base).unwrap_or(href).to_owned()
     } else {
         resolve(page_path, href)
@@ -387,16 +400,16 @@ fn target(page_path: &str, href: &str) -> String {
 
 #[test]
 fn every_page_has_metadata_disclaimer_and_emergency_number() {
-    let config = &built().site.config;
-    let tel = format!(
-        "href=\"tel:{}\"",
-        config
-            .emergency_number
-            .chars()
-            .filter(|c| c.is_ascii_digit() || *c == '+')
-            .collect::<String>()
-    );
     for (path, html) in pages() {
+        let config = &edition_of(path).config;
+        let tel = format!(
+            "href=\"tel:{}\"",
+            config
+                .emergency_number
+                .chars()
+                .filter(|c| c.is_ascii_digit() || *c == '+')
+                .collect::<String>()
+        );
         let text = unescape(html);
         let title_start = text.find("<title>").expect("title") + 7;
         let title = &text[title_start..title_start + text[title_start..].find("</title>").unwrap()];
@@ -422,7 +435,16 @@ fn every_page_has_metadata_disclaimer_and_emergency_number() {
             "{path}: empty description"
         );
         assert!(
-            html.contains("class=\"disclaimer\"") && text.contains("This guide does not diagnose"),
+            html.contains("class=\"disclaimer\"")
+                && text.contains(
+                    edition_of(path)
+                        .strings
+                        .disclaimer
+                        .does_not_diagnose
+                        .split('{')
+                        .next()
+                        .unwrap()
+                ),
             "{path}: no disclaimer"
         );
         assert!(
@@ -438,7 +460,7 @@ fn every_page_has_metadata_disclaimer_and_emergency_number() {
 #[test]
 fn content_pages_show_their_review_dates() {
     let files = &built().files;
-    for page in &built().site.content.pages {
+    for page in &built().site.main().content.pages {
         let (last, next) = match &page.meta {
             Meta::Home(m) | Meta::Plain(m) => (m.last_reviewed, m.next_review),
             Meta::Cause(m) => (m.last_reviewed, Some(m.next_review)),
@@ -475,7 +497,7 @@ fn content_pages_show_their_review_dates() {
 
 #[test]
 fn cause_pages_show_summary_symptoms_care_cards_and_sources() {
-    let config = &built().site.config;
+    let config = &built().site.main().config;
     for (cause, meta) in cause_pages() {
         let path = format!("{}index.html", cause.url);
         let html = page(&path);
@@ -621,7 +643,7 @@ fn cause_pages_show_summary_symptoms_care_cards_and_sources() {
 
 #[test]
 fn cause_pages_have_medical_json_ld() {
-    let config = &built().site.config;
+    let config = &built().site.main().config;
     for (cause, meta) in cause_pages() {
         let path = format!("{}index.html", cause.url);
         let ld = json_ld(page(&path));
@@ -785,8 +807,9 @@ fn every_page_weighs_less_than_40_kb_with_its_css_and_js() {
 /// Point 9: until a clinician's review is recorded, every page says plainly that there was none.
 #[test]
 fn disclaimer_says_no_clinician_reviewed_the_page_unless_one_is_recorded() {
-    let content = &built().site.content;
     for (path, html) in pages() {
+        let edition = edition_of(path);
+        let content = &edition.content;
         let text = disclaimer(html);
         let page = content
             .pages
@@ -799,17 +822,26 @@ fn disclaimer_says_no_clinician_reviewed_the_page_unless_one_is_recorded() {
                 Meta::Cause(m) => m.reviewed_by.as_ref(),
                 Meta::Tree(m) => m.reviewed_by.as_ref(),
             },
-            None if path.starts_with("decision-tree/") => tree_review,
+            None if path.starts_with(&format!("{}decision-tree/", edition.config.prefix)) => {
+                tree_review
+            }
             None => None,
         };
         match reviewed_by {
             Some(review) => assert!(text.contains(&review.name), "{path}: reviewer"),
             None => {
                 assert!(
-                    text.contains(NOT_REVIEWED),
+                    text.contains(&edition.strings.disclaimer.not_reviewed),
                     "{path}: the disclaimer does not say that no clinician reviewed the page: {text}"
                 );
-                assert!(!text.contains("Reviewed by"), "{path}");
+                let reviewed_by = edition
+                    .strings
+                    .disclaimer
+                    .reviewed_by
+                    .split('{')
+                    .next()
+                    .unwrap();
+                assert!(!text.contains(reviewed_by.trim()), "{path}");
             }
         }
     }
@@ -879,12 +911,13 @@ fn a_review_dated_after_today_or_naming_nobody_is_a_located_error() {
 /// Point 9: 116117 works in Germany only; wherever the theme prints it, it says so.
 #[test]
 fn the_urgent_number_is_shown_with_where_it_works() {
-    let config = &built().site.config;
-    let (Some(number), Some(region)) = (&config.urgent_number, &config.urgent_number_region) else {
-        panic!("site.yaml sets urgent_number and urgent_number_region");
-    };
-    let link = format!(">{number}</a>");
     for (path, html) in pages() {
+        let config = &edition_of(path).config;
+        let (Some(number), Some(region)) = (&config.urgent_number, &config.urgent_number_region)
+        else {
+            panic!("site.yaml sets urgent_number and urgent_number_region");
+        };
+        let link = format!(">{number}</a>");
         for (at, _) in html.match_indices(&format!("href=\"tel:{number}\"")) {
             let after = &html[at..];
             let end = after.find(&link).expect("the link closes") + link.len();
@@ -945,7 +978,7 @@ fn cause_front_matter_fills_its_placeholders_and_no_page_shows_one_raw() {
 /// Point 9: pages that have sources list them (the about page says every page does).
 #[test]
 fn home_and_tree_pages_list_their_sources_when_they_have_any() {
-    for content_page in &built().site.content.pages {
+    for content_page in &built().site.main().content.pages {
         let sources = match &content_page.meta {
             Meta::Home(m) | Meta::Plain(m) => &m.sources,
             Meta::Cause(m) => &m.sources,
@@ -962,7 +995,7 @@ fn home_and_tree_pages_list_their_sources_when_they_have_any() {
         }
     }
     // The tree's step pages list the tree's sources.
-    if let Some((_, tree)) = built().site.content.tree() {
+    if let Some((_, tree)) = built().site.main().content.tree() {
         for (path, html) in pages() {
             if path.starts_with("decision-tree/") {
                 for source in &tree.sources {
@@ -1004,8 +1037,12 @@ fn care_cards(html: &str) -> Vec<(String, String)> {
 #[test]
 fn outcome_pages_show_their_safety_net_in_the_cause_pages_cards() {
     let site = &built().site;
-    let tree = site.tree.as_ref().expect("the guide has a decision tree");
-    let config = &site.config;
+    let tree = site
+        .main()
+        .tree
+        .as_ref()
+        .expect("the guide has a decision tree");
+    let config = &site.main().config;
     for (index, outcome) in tree.outcomes.iter().enumerate() {
         let path = format!("{}index.html", tree.outcome_url(index));
         let Some(bytes) = built().files.get(&path) else {
@@ -1115,6 +1152,7 @@ fn fixture_outcome_pages_have_safety_nets_links_sources_and_the_trees_review() {
 fn cause_pages_show_one_path_per_tree_result() {
     let tree = built()
         .site
+        .main()
         .tree
         .as_ref()
         .expect("the guide has a decision tree");

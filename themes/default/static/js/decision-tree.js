@@ -11,6 +11,8 @@
 
   var PAGE = '[data-dt-page]';
   var NAV = '[data-dt-nav]';
+  var SWITCHER = '[data-language-switcher]';
+  var ALTERNATE = 'link[rel="alternate"][hreflang]';
   var current = location.pathname;
 
   // The head's icons and manifest have relative addresses; browsers look icons up again when
@@ -51,6 +53,14 @@
     var nav = document.querySelector(NAV);
     var nextNav = doc.querySelector(NAV);
     if (nav && nextNav) nav.replaceWith(document.importNode(nextNav, true));
+    // The language switcher and the head's hreflang links point at this step in each language.
+    var switcher = document.querySelector(SWITCHER);
+    var nextSwitcher = doc.querySelector(SWITCHER);
+    if (switcher && nextSwitcher) switcher.replaceWith(document.importNode(nextSwitcher, true));
+    Array.prototype.forEach.call(document.querySelectorAll(ALTERNATE), function (link) {
+      var next = doc.querySelector('link[rel="alternate"][hreflang="' + link.getAttribute('hreflang') + '"]');
+      if (next) link.href = next.href;
+    });
     document.title = doc.title;
     var canonical = document.querySelector('link[rel="canonical"]');
     var nextCanonical = doc.querySelector('link[rel="canonical"]');
