@@ -42,6 +42,7 @@ pub mod diagnostics;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod html;
+pub mod incremental;
 pub mod job;
 pub mod link_hints;
 pub mod markdown;
@@ -139,6 +140,14 @@ struct LoadedEdition {
 
 /// Loads and checks everything; on any error, returns all diagnostics found (errors and warnings).
 pub fn load(options: &BuildOptions) -> Result<Site, Diagnostics> {
+    load_cached(options, None)
+}
+
+/// [`load`], taking each unchanged page's Markdown results from `cache` (`build` only).
+fn load_cached(
+    options: &BuildOptions,
+    cache: Option<&incremental::Cache>,
+) -> Result<Site, Diagnostics> {
     let mut found = Vec::new();
     let config = config::load(&options.root, options.base_url.as_deref(), &mut found);
     let today = match options.today {
@@ -173,9 +182,15 @@ pub fn load(options: &BuildOptions) -> Result<Site, Diagnostics> {
             config.as_ref(),
             &theme_ids,
             today,
+            cache,
             &mut found,
         );
         loaded.push(edition);
+    }
+    // Incremental: an edition changed after another took pages from the cache that now need
+    // their HTML (see `incremental`): load again without it.
+    if cache.is_some_and(incremental::Cache::must_reload) {
+        return load_cached(options, None);
     }
     if let Some((main, others)) = loaded.split_first() {
         for other in others {
@@ -240,6 +255,7 @@ fn load_edition(
     main_config: Option<&SiteConfig>,
     theme_ids: &theme_config::ThemeIds,
     today: Date,
+    cache: Option<&incremental::Cache>,
     found: &mut Vec<Diagnostic>,
 ) -> LoadedEdition {
     // Diagnostics of the pages standing in for missing translations are the main edition's:
@@ -262,7 +278,14 @@ fn load_edition(
             &mut edition_found,
         )
     });
-    let body_errors = render_markdown(&mut content, config.as_ref(), theme_ids, strings.as_ref());
+    let edition_key = cache.map(|cache| cache.edition(&files.language, &content));
+    let body_errors = render_markdown(
+        &mut content,
+        config.as_ref(),
+        theme_ids,
+        strings.as_ref(),
+        cache.zip(edition_key.as_ref()),
+    );
     check::run(
         &content,
         &body_errors,
@@ -330,6 +353,7 @@ fn render_markdown(
     config: Option<&SiteConfig>,
     theme_ids: &theme_config::ThemeIds,
     strings: Option<&theme_config::Strings>,
+    cache: Option<(&incremental::Cache, &incremental::EditionKey)>,
 ) -> Vec<(usize, Vec<markdown::BodyError>)> {
     let urls: HashMap<String, String> = content
         .pages
@@ -359,6 +383,10 @@ fn render_markdown(
         .par_iter_mut()
         .enumerate()
         .filter_map(|(index, page)| {
+            if let Some(rendered) = cache.and_then(|(cache, key)| cache.restore(key, index, page)) {
+                page.rendered = rendered;
+                return None;
+            }
             let root = content::root_prefix(&page.url);
             let links = markdown::LinkContext {
                 content_path: &page.content_path,
@@ -373,6 +401,9 @@ fn render_markdown(
             };
             let (rendered, errors) = markdown::render(page.body(), &links);
             page.rendered = rendered;
+            if let Some((cache, key)) = cache {
+                cache.remember(key, index, page, errors.is_empty());
+            }
             (!errors.is_empty()).then_some((index, errors))
         })
         .collect();
@@ -708,7 +739,9 @@ pub fn build_with(
     on_wait: &dyn Fn(&str),
 ) -> Result<BuildReport, Diagnostics> {
     let started = Instant::now();
-    let mut site = load(options)?;
+    // Incremental: what the last build into `output` made, to skip pages that did not change.
+    let cache = incremental::Cache::open(options, output);
+    let mut site = load_cached(options, cache.as_ref())?;
     // Publishing: a build (unlike check and serve) says when its address is a placeholder.
     if let Some(warning) = config::example_address_warning(
         &options.root,
@@ -727,9 +760,17 @@ pub fn build_with(
         diagnostics
     };
     let staging = output::Staging::begin(output, &options.root, on_wait).map_err(one)?;
-    let pages = render(&site, &staging)?;
+    let sink = cache.as_ref().map(|cache| cache.sink(&staging));
+    let pages = match &sink {
+        Some(sink) => render(&site, sink)?,
+        None => render(&site, &staging)?,
+    };
+    let made = sink.map(incremental::CacheSink::finish);
     test_hook_pause("before-commit");
     let notes = staging.commit().map_err(one)?;
+    if let (Some(cache), Some(made)) = (&cache, made) {
+        cache.save(made);
+    }
     let base_url = site.main().config.base_url.clone();
     let mut warnings = site.warnings;
     warnings.extend(notes);

@@ -25,6 +25,24 @@ const MARKER_HEADER: &str = "\
 pub trait Sink: Sync {
     /// `path` is relative to the site root, with `/` separators.
     fn put(&self, path: &str, bytes: Vec<u8>) -> io::Result<()>;
+
+    /// [`Sink::put`] of bytes whose SHA-256 the caller computed (the render stage's recorder).
+    fn put_hashed(&self, path: &str, bytes: Vec<u8>, _sha256: [u8; 32]) -> io::Result<()> {
+        self.put(path, bytes)
+    }
+
+    /// Incremental builds: before rendering `template` (from the page file `source`) to `path`,
+    /// asks whether the sink still has the file the last build made from the same inputs. If so
+    /// it keeps it and returns its SHA-256, and the file is not rendered. Only the build's
+    /// [`crate::incremental::CacheSink`] ever says yes.
+    fn reuse(
+        &self,
+        _path: &str,
+        _template: &str,
+        _source: Option<&Path>,
+    ) -> io::Result<Option<[u8; 32]>> {
+        Ok(None)
+    }
 }
 
 /// Drops every file: `check` renders each page (template errors are only found by rendering)
@@ -224,6 +242,54 @@ impl Staging {
                 Err(io_failure(&output, error))
             }
         }
+    }
+}
+
+impl Staging {
+    /// Hard-links the previous site's file at `path` into the staging folder without reading
+    /// it, when `expected` accepts the linked file's metadata (the incremental build checks that
+    /// it is still the file the last build wrote). `Ok(false)`: nothing linked, write it.
+    pub fn keep_previous(
+        &self,
+        path: &str,
+        expected: &dyn Fn(&fs::Metadata) -> bool,
+    ) -> io::Result<bool> {
+        check_relative(path)?;
+        let Some(previous) = &self.previous else {
+            return Ok(false);
+        };
+        let forget = || {
+            self.written
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .remove(path);
+        };
+        if !self
+            .written
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .insert(path.to_owned())
+        {
+            return Err(duplicate(path));
+        }
+        let target = self.dir.path().join(path);
+        if let Some(parent) = target.parent()
+            && let Err(error) = fs::create_dir_all(parent)
+        {
+            forget();
+            return Err(error);
+        }
+        if fs::hard_link(previous.join(path), &target).is_err() {
+            forget();
+            return Ok(false);
+        }
+        // Checked on the link itself, so the file kept is the file checked.
+        if fs::symlink_metadata(&target).is_ok_and(|meta| expected(&meta)) {
+            return Ok(true);
+        }
+        let _ = fs::remove_file(&target);
+        forget();
+        Ok(false)
     }
 }
 

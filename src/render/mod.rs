@@ -48,6 +48,23 @@ pub fn render_jobs(
 ) -> Result<usize, Vec<Diagnostic>> {
     let errors = Mutex::new(BTreeMap::<String, Diagnostic>::new());
     jobs.par_iter().for_each(|job| {
+        let cannot_write = |error: std::io::Error| {
+            Diagnostic::error("E032", format!("cannot write {}: {error}", job.output_path))
+        };
+        // Incremental builds: a file whose inputs did not change is kept, not rendered.
+        match sink.reuse(&job.output_path, &job.template, job.source.as_deref()) {
+            Ok(Some(_)) => return,
+            Ok(None) => {}
+            Err(error) => {
+                let diagnostic = cannot_write(error);
+                errors
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .entry(diagnostic.message.clone())
+                    .or_insert(diagnostic);
+                return;
+            }
+        }
         let result = theme
             .tera
             .render(&job.template, &(job.context)())

@@ -64,12 +64,29 @@ impl<'a> Recorder<'a> {
 impl Sink for Recorder<'_> {
     fn put(&self, path: &str, bytes: Vec<u8>) -> std::io::Result<()> {
         let hash: [u8; 32] = Sha256::digest(&bytes).into();
-        self.inner.put(path, bytes)?;
+        self.inner.put_hashed(path, bytes, hash)?;
         self.seen
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .push((path.to_owned(), hash));
         Ok(())
+    }
+
+    /// A file kept from the last build is recorded with the hash the build recorded then.
+    fn reuse(
+        &self,
+        path: &str,
+        template: &str,
+        source: Option<&std::path::Path>,
+    ) -> std::io::Result<Option<[u8; 32]>> {
+        let kept = self.inner.reuse(path, template, source)?;
+        if let Some(hash) = kept {
+            self.seen
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push((path.to_owned(), hash));
+        }
+        Ok(kept)
     }
 }
 

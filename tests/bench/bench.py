@@ -501,7 +501,10 @@ def build_once(tool: str, binary: str, bench_dir: Path, n: int, label: str) -> R
     # Full clean build: no previous output, no tool cache.
     safe_clear(out, bench_dir)
     safe_clear(cache, bench_dir)
-    for leftover in (site / "resources", site / ".hugo_build.lock"):
+    # kneeguide's incremental-build cache and build marker, beside its output.
+    for leftover in (site / "resources", site / ".hugo_build.lock",
+                     out.with_name(f".{out.name}.kneeguide.cache"),
+                     out.with_name(f".{out.name}.kneeguide.build")):
         safe_clear(leftover, bench_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
     argv = command(tool, binary, site, out, cache)
