@@ -7,6 +7,7 @@ mod check_new;
 mod common;
 mod decision_tree;
 mod editor;
+mod incremental;
 mod languages;
 mod output;
 mod properties;

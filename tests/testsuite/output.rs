@@ -62,7 +62,7 @@ fn finish(mut child: std::process::Child) -> i32 {
 }
 
 /// Names beside the output that kneeguide made: staging folders, the old copy, the lock, the
-/// marker.
+/// marker, the incremental build's cache.
 fn siblings(site: &Path) -> Vec<String> {
     let mut names: Vec<String> = fs::read_dir(site)
         .unwrap()
@@ -87,7 +87,7 @@ fn a_second_build_waits_for_the_first_and_both_publish_whole_sites() {
     expect_line(&first_lines, "paused at before-commit");
     let staging: Vec<String> = siblings(site.path())
         .into_iter()
-        .filter(|n| !n.ends_with(".lock") && !n.ends_with(".build"))
+        .filter(|n| !n.ends_with(".lock") && !n.ends_with(".build") && !n.ends_with(".cache"))
         .collect();
     assert_eq!(
         staging.len(),
@@ -112,7 +112,11 @@ fn a_second_build_waits_for_the_first_and_both_publish_whole_sites() {
     assert_eq!(snapshot(&site.path().join("public")), whole);
     assert_eq!(
         siblings(site.path()),
-        [".public.kneeguide.build", ".public.kneeguide.lock"],
+        [
+            ".public.kneeguide.build",
+            ".public.kneeguide.cache",
+            ".public.kneeguide.lock"
+        ],
         "no staging folder or old copy left over"
     );
 }
@@ -217,8 +221,8 @@ fn an_old_site_that_cannot_be_deleted_after_the_swap_is_a_warning_not_a_failure(
     }
     assert_eq!(
         left.len(),
-        3,
-        "the old site, the marker and the lock: {left:?}"
+        4,
+        "the old site, the marker, the cache and the lock: {left:?}"
     );
 
     // The next build clears it away.
@@ -227,7 +231,11 @@ fn an_old_site_that_cannot_be_deleted_after_the_swap_is_a_warning_not_a_failure(
     assert!(!stderr.contains("W040"), "{stderr}");
     assert_eq!(
         siblings(site.path()),
-        [".public.kneeguide.build", ".public.kneeguide.lock"]
+        [
+            ".public.kneeguide.build",
+            ".public.kneeguide.cache",
+            ".public.kneeguide.lock"
+        ]
     );
 }
 
@@ -517,7 +525,11 @@ fn a_failed_or_killed_rebuild_leaves_the_previous_site_as_it_was() {
     assert!(common::read(&public.join("about/index.html")).contains("Changed."));
     assert_eq!(
         siblings(site.path()),
-        [".public.kneeguide.build", ".public.kneeguide.lock"]
+        [
+            ".public.kneeguide.build",
+            ".public.kneeguide.cache",
+            ".public.kneeguide.lock"
+        ]
     );
 }
 
@@ -547,7 +559,11 @@ fn a_build_killed_right_after_its_swap_leaves_a_site_the_next_build_accepts() {
     assert_eq!(marker.lines().filter(|l| !l.starts_with('#')).count(), 1);
     assert_eq!(
         siblings(site.path()),
-        [".public.kneeguide.build", ".public.kneeguide.lock"],
+        [
+            ".public.kneeguide.build",
+            ".public.kneeguide.cache",
+            ".public.kneeguide.lock"
+        ],
         "the old copy left by the killed build is gone"
     );
 }
