@@ -114,7 +114,7 @@ fn check_relative(path: &str) -> io::Result<()> {
 /// clean-up of stale staging folders (done under the lock) never meets a live build's folder.
 pub struct Staging {
     // Dropped in this order: the staging folder is deleted before the lock is released.
-    dir: tempfile::TempDir,
+    dir: Folder,
     _lock: fs::File,
     output: PathBuf,
     /// The staging folder's identity when it was made: checked again before the swap.
@@ -122,8 +122,36 @@ pub struct Staging {
     /// The previous site, whose unchanged files are hard-linked instead of written again.
     previous: Option<PathBuf>,
     written: Mutex<HashSet<String>>,
+    /// Paths written as new files (not the previous site's file at that path).
+    fresh: Mutex<HashSet<String>>,
+    /// The previous site's files (from the list beside it), when known.
+    previous_paths: Option<HashSet<String>>,
+    /// The staging folder is the spare (see [`spare_path`]): these files are already in it,
+    /// each the previous site's file at that path.
+    recycled: Option<HashSet<String>>,
     /// Warnings from `begin` (an interrupted build's site restored), for the build report.
     pub notes: Vec<Diagnostic>,
+}
+
+/// A folder deleted on drop unless kept.
+struct Folder {
+    path: PathBuf,
+    armed: bool,
+}
+
+impl Folder {
+    fn keep(mut self) -> PathBuf {
+        self.armed = false;
+        std::mem::take(&mut self.path)
+    }
+}
+
+impl Drop for Folder {
+    fn drop(&mut self) {
+        if self.armed {
+            let _ = fs::remove_dir_all(&self.path);
+        }
+    }
 }
 
 impl Staging {
@@ -151,12 +179,32 @@ impl Staging {
         }
         check_replaceable(&output)?;
         remove_stale_staging(&parent, &output);
-        let dir = tempfile::Builder::new()
-            .prefix(&staging_prefix(&output))
-            .tempdir_in(&parent)
-            .map_err(|e| io_failure(&parent, e))?;
-        let identity = FolderId::of(dir.path()).map_err(|e| io_failure(dir.path(), e))?;
         let previous = made_by_kneeguide(&output).then(|| output.clone());
+        let list = previous.as_ref().and_then(|output| read_paths_list(output));
+        let spare = spare_path(&output);
+        let mut recycled = None;
+        let dir = match &list {
+            Some(list) if list.spare.is_some() && FolderId::of(&spare).ok() == list.spare => {
+                let path = output.with_file_name(format!("{}recycled", staging_prefix(&output)));
+                fs::rename(&spare, &path).map_err(|e| io_failure(&spare, e))?;
+                recycled = Some(list.paths.clone());
+                Folder { path, armed: true }
+            }
+            _ => {
+                if exists(&spare) {
+                    let _ = fs::remove_dir_all(&spare);
+                }
+                let dir = tempfile::Builder::new()
+                    .prefix(&staging_prefix(&output))
+                    .tempdir_in(&parent)
+                    .map_err(|e| io_failure(&parent, e))?;
+                Folder {
+                    path: dir.keep(),
+                    armed: true,
+                }
+            }
+        };
+        let identity = FolderId::of(&dir.path).map_err(|e| io_failure(&dir.path, e))?;
         Ok(Staging {
             dir,
             _lock: lock,
@@ -164,13 +212,16 @@ impl Staging {
             identity,
             previous,
             written: Mutex::default(),
+            fresh: Mutex::default(),
+            previous_paths: list.map(|list| list.paths),
+            recycled,
             notes,
         })
     }
 
     /// The staging folder being written.
     pub fn path(&self) -> &Path {
-        self.dir.path()
+        &self.dir.path
     }
 
     /// Swaps the staging folder in and deletes the old site. Returns warnings: once the new site
@@ -182,18 +233,29 @@ impl Staging {
             output,
             identity,
             written,
+            fresh,
+            previous_paths,
+            recycled,
             mut notes,
             ..
         } = self;
+        let written = written.into_inner().unwrap_or_else(|p| p.into_inner());
+        let fresh = fresh.into_inner().unwrap_or_else(|p| p.into_inner());
+        // A recycled staging folder still has the previous site's files of removed pages.
+        if let Some(recycled) = &recycled {
+            for path in recycled.difference(&written) {
+                remove_with_empty_folders(&dir.path, path);
+            }
+        }
         // Only the folder this build made and filled is ever published: one removed or swapped
         // for another while the site was written is not.
-        if FolderId::of(dir.path()).ok().as_ref() != Some(&identity) {
+        if FolderId::of(&dir.path).ok().as_ref() != Some(&identity) {
             return Err(Diagnostic::error(
                 "E071",
                 format!(
                     "the staging folder {} was removed or replaced while the site was written; \
                      it was not published, and {} is unchanged",
-                    dir.path().display(),
+                    dir.path.display(),
                     output.display()
                 ),
             ));
@@ -218,12 +280,18 @@ impl Staging {
                 crate::test_hook_pause("after-swap");
                 // Best effort: if it fails, the marker still vouches for the new site (and for
                 // the old one, which is deleted below or by the next build).
-                let _ = write_marker(&output, &[identity]);
-                if let Some(old) = old
-                    && let Err(error) = remove_old_site(
-                        &old,
-                        &written.into_inner().unwrap_or_else(|p| p.into_inner()),
-                    )
+                let _ = write_marker(&output, &[identity.clone()]);
+                // The old site becomes the spare when its files are known; else it is deleted.
+                let spare = match (&old, &previous_paths) {
+                    (Some(old), Some(old_paths)) => {
+                        make_spare(old, old_paths, &output, &written, &fresh)
+                    }
+                    _ => None,
+                };
+                write_paths_list(&output, &identity, spare.as_ref(), &written);
+                if spare.is_none()
+                    && let Some(old) = old
+                    && let Err(error) = remove_old_site(&old, &written)
                 {
                     notes.push(Diagnostic::warning(
                         "W040",
@@ -246,6 +314,12 @@ impl Staging {
 }
 
 impl Staging {
+    fn is_recycled(&self, path: &str) -> bool {
+        self.recycled
+            .as_ref()
+            .is_some_and(|paths| paths.contains(path))
+    }
+
     /// Hard-links the previous site's file at `path` into the staging folder without reading
     /// it, when `expected` accepts the linked file's metadata (the incremental build checks that
     /// it is still the file the last build wrote). `Ok(false)`: nothing linked, write it.
@@ -272,8 +346,16 @@ impl Staging {
         {
             return Err(duplicate(path));
         }
-        let target = self.dir.path().join(path);
-        if let Some(parent) = target.parent()
+        let target = self.dir.path.join(path);
+        if self.is_recycled(path) {
+            if fs::symlink_metadata(&target).is_ok_and(|meta| expected(&meta)) {
+                return Ok(true);
+            }
+            if let Err(error) = fs::remove_file(&target) {
+                forget();
+                return Err(error);
+            }
+        } else if let Some(parent) = target.parent()
             && let Err(error) = fs::create_dir_all(parent)
         {
             forget();
@@ -306,8 +388,18 @@ impl Sink for Staging {
         {
             return Err(duplicate(path));
         }
-        let target = self.dir.path().join(path);
-        if let Some(parent) = target.parent() {
+        let target = self.dir.path.join(path);
+        if self.is_recycled(path) {
+            // Already the previous site's file here: kept when its bytes are the same; never
+            // written into (the live site shares it), but replaced.
+            if let Some(previous) = &self.previous
+                && same_file(&previous.join(path), &target)
+                && holds_exactly(&target, &bytes)
+            {
+                return Ok(());
+            }
+            fs::remove_file(&target)?;
+        } else if let Some(parent) = target.parent() {
             fs::create_dir_all(parent)?;
         }
         if let Some(previous) = &self.previous {
@@ -317,6 +409,10 @@ impl Sink for Staging {
                 return Ok(());
             }
         }
+        self.fresh
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .insert(path.to_owned());
         fs::write(target, bytes)
     }
 }
@@ -420,6 +516,157 @@ fn made_by_kneeguide_at(output: &Path, folder: &Path) -> bool {
 
 fn made_by_kneeguide(output: &Path) -> bool {
     fs::symlink_metadata(output).is_ok_and(|m| m.is_dir()) && made_by_kneeguide_at(output, output)
+}
+
+/// `.public.kneeguide-spare` beside `public/`: the previous site's folder, kept after a swap as a
+/// copy of the new site made of hard links (the same files, no second copy of the bytes). The
+/// next build recycles it as its staging folder, where every unchanged file is already in place:
+/// no folder to make and no file to link per page, and no old site to delete after the swap.
+pub fn spare_path(output: &Path) -> PathBuf {
+    output.with_file_name(format!("{}spare", staging_prefix(output)))
+}
+
+/// `.public.kneeguide.paths` beside `public/`: every file of the site there, with the identity
+/// of that folder and of the spare that holds the same files (if any). Without it, or when an
+/// identity differs, the spare is not used and the old site is deleted whole.
+pub fn paths_list_path(output: &Path) -> PathBuf {
+    let name = output
+        .file_name()
+        .map_or("public".into(), |n| n.to_string_lossy());
+    output.with_file_name(format!(".{name}.kneeguide.paths"))
+}
+
+const PATHS_HEADER: &str =
+    "# Written by `kneeguide build`: the files of the site beside this file.\n";
+
+struct PathsList {
+    spare: Option<FolderId>,
+    paths: HashSet<String>,
+}
+
+/// The list beside `output`, when it describes the folder there now.
+fn read_paths_list(output: &Path) -> Option<PathsList> {
+    let text = fs::read_to_string(paths_list_path(output)).ok()?;
+    let mut lines = text.strip_prefix(PATHS_HEADER)?.lines();
+    let live = lines.next()?.strip_prefix("site ")?;
+    if FolderId::of(output).ok()?.0 != live {
+        return None;
+    }
+    let spare = match lines.next()?.strip_prefix("spare ")? {
+        "-" => None,
+        id => Some(FolderId(id.to_owned())),
+    };
+    let mut paths = HashSet::new();
+    for line in lines {
+        if line == "end" {
+            return Some(PathsList { spare, paths });
+        }
+        paths.insert(line.strip_prefix("file ")?.to_owned());
+    }
+    None // cut short
+}
+
+/// Best effort, in one rename: a list that cannot be written is removed, so none is trusted.
+fn write_paths_list(
+    output: &Path,
+    site: &FolderId,
+    spare: Option<&FolderId>,
+    paths: &HashSet<String>,
+) {
+    let path = paths_list_path(output);
+    let listable = paths.iter().all(|p| !p.contains(['\n', '\r']));
+    let spare = spare.filter(|_| listable).map_or("-", |id| id.0.as_str());
+    let mut text = format!("{PATHS_HEADER}site {}\nspare {spare}\n", site.0);
+    if listable {
+        let mut sorted: Vec<&String> = paths.iter().collect();
+        sorted.sort();
+        for file in sorted {
+            text.push_str("file ");
+            text.push_str(file);
+            text.push('\n');
+        }
+        text.push_str("end\n");
+    }
+    let mut new = path.clone().into_os_string();
+    new.push(".new");
+    if fs::write(&new, text)
+        .and_then(|()| fs::rename(&new, &path))
+        .is_err()
+    {
+        let _ = fs::remove_file(&new);
+        let _ = fs::remove_file(&path);
+    }
+}
+
+/// Turns the old site `old` (whose files were `old_paths`) into the spare: a copy of the new
+/// site at `output` (files `paths`, of which `fresh` are new files) made of hard links.
+/// Returns the spare's identity; `None` when it could not be made (the old site is then
+/// deleted as before).
+fn make_spare(
+    old: &Path,
+    old_paths: &HashSet<String>,
+    output: &Path,
+    paths: &HashSet<String>,
+    fresh: &HashSet<String>,
+) -> Option<FolderId> {
+    // Test-only, as for `remove_old_site`.
+    if std::env::var("KNEEGUIDE_TEST_FAULT").is_ok_and(|fault| fault == "remove-old") {
+        return None;
+    }
+    for path in old_paths.difference(paths) {
+        remove_with_empty_folders(old, path);
+    }
+    for path in fresh {
+        let target = old.join(path);
+        match fs::remove_file(&target) {
+            Ok(()) => {}
+            Err(error) if error.kind() == io::ErrorKind::NotFound => {}
+            Err(_) => return None,
+        }
+        if let Some(parent) = target.parent()
+            && fs::create_dir_all(parent).is_err()
+        {
+            return None;
+        }
+        fs::hard_link(output.join(path), &target).ok()?;
+    }
+    let spare = spare_path(output);
+    if exists(&spare) {
+        fs::remove_dir_all(&spare).ok()?;
+    }
+    fs::rename(old, &spare).ok()?;
+    FolderId::of(&spare).ok()
+}
+
+/// Removes the file `path` under `root`, then each folder above it that is left empty.
+fn remove_with_empty_folders(root: &Path, path: &str) {
+    if check_relative(path).is_err() || fs::remove_file(root.join(path)).is_err() {
+        return;
+    }
+    for folder in Path::new(path).ancestors().skip(1) {
+        if folder.as_os_str().is_empty() || fs::remove_dir(root.join(folder)).is_err() {
+            break;
+        }
+    }
+}
+
+/// Whether the two paths are one file (the same inode), neither a symbolic link.
+fn same_file(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        match (fs::symlink_metadata(a), fs::symlink_metadata(b)) {
+            (Ok(a), Ok(b)) => {
+                a.is_file() && b.is_file() && a.dev() == b.dev() && a.ino() == b.ino()
+            }
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (a, b);
+        false
+    }
 }
 
 fn remove_old_site(old: &Path, new_paths: &HashSet<String>) -> io::Result<()> {
@@ -671,13 +918,18 @@ fn staging_prefix(output: &Path) -> String {
 fn remove_stale_staging(parent: &Path, output: &Path) {
     let prefix = staging_prefix(output);
     let old_copy = old_copy_path(output);
+    let spare = spare_path(output);
     let Ok(entries) = fs::read_dir(parent) else {
         return;
     };
     for entry in entries.flatten() {
         let path = entry.path();
         let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
-        if is_dir && entry.file_name().to_string_lossy().starts_with(&prefix) && path != old_copy {
+        if is_dir
+            && entry.file_name().to_string_lossy().starts_with(&prefix)
+            && path != old_copy
+            && path != spare
+        {
             let _ = fs::remove_dir_all(path);
         }
     }
@@ -757,8 +1009,11 @@ mod tests {
             .flatten()
             .map(|e| e.file_name())
             .collect();
-        // The site, the output and, beside it, the lock and the marker.
-        assert_eq!(leftovers.len(), 4, "{leftovers:?}");
+        // The site, the output and, beside it, the lock, the marker, the list of the site's
+        // files and the spare (the old site, now a copy of the new one made of hard links).
+        assert_eq!(leftovers.len(), 6, "{leftovers:?}");
+        assert!(spare_path(&output).join("new.html").is_file());
+        assert!(!spare_path(&output).join("old.html").exists());
     }
 
     #[test]

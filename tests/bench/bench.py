@@ -501,10 +501,11 @@ def build_once(tool: str, binary: str, bench_dir: Path, n: int, label: str) -> R
     # Full clean build: no previous output, no tool cache.
     safe_clear(out, bench_dir)
     safe_clear(cache, bench_dir)
-    # kneeguide's incremental-build cache and build marker, beside its output.
+    # What kneeguide keeps beside its output: the build marker, the incremental build's cache,
+    # the list of the site's files and the spare copy of the site.
     for leftover in (site / "resources", site / ".hugo_build.lock",
-                     out.with_name(f".{out.name}.kneeguide.cache"),
-                     out.with_name(f".{out.name}.kneeguide.build")):
+                     *(out.with_name(f".{out.name}.kneeguide{end}")
+                       for end in (".build", ".cache", ".paths", "-spare"))):
         safe_clear(leftover, bench_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
     argv = command(tool, binary, site, out, cache)

@@ -3,8 +3,8 @@
 
 On bench.py's synthetic corpus (same generator, same seed) it alternates, --runs times:
 
-  clean    the output folder and the marker and cache beside it deleted (untimed), then
-           `kneeguide build`
+  clean    the output folder and what kneeguide keeps beside it (marker, cache, list of files,
+           spare copy) deleted (untimed), then `kneeguide build`
   rebuild  one page's body text edited (untimed), then `kneeguide build` over the clean build's
            output: only that page's file should be new, every other file kept (hard-linked)
 
@@ -47,8 +47,9 @@ def inodes(root: Path) -> dict[str, tuple[int, int]]:
 
 def clear_output(out: Path, bench_dir: Path) -> None:
     bench.safe_clear(out, bench_dir)
-    bench.safe_clear(out.with_name(f".{out.name}.kneeguide.build"), bench_dir)
-    bench.safe_clear(out.with_name(f".{out.name}.kneeguide.cache"), bench_dir)
+    # The build marker, the incremental build's cache, the list of files and the spare copy.
+    for end in (".build", ".cache", ".paths", "-spare"):
+        bench.safe_clear(out.with_name(f".{out.name}.kneeguide{end}"), bench_dir)
 
 
 def edit_page(site: Path, run: int) -> None:

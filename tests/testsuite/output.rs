@@ -61,8 +61,8 @@ fn finish(mut child: std::process::Child) -> i32 {
     child.wait().unwrap().code().unwrap_or(-1)
 }
 
-/// Names beside the output that kneeguide made: staging folders, the old copy, the lock, the
-/// marker, the incremental build's cache.
+/// Names beside the output that kneeguide made: staging folders, the old copy, the spare, the
+/// lock, the marker, the list of the site's files, the incremental build's cache.
 fn siblings(site: &Path) -> Vec<String> {
     let mut names: Vec<String> = fs::read_dir(site)
         .unwrap()
@@ -87,7 +87,11 @@ fn a_second_build_waits_for_the_first_and_both_publish_whole_sites() {
     expect_line(&first_lines, "paused at before-commit");
     let staging: Vec<String> = siblings(site.path())
         .into_iter()
-        .filter(|n| !n.ends_with(".lock") && !n.ends_with(".build") && !n.ends_with(".cache"))
+        .filter(|n| {
+            ![".lock", ".build", ".cache", ".paths", "-spare"]
+                .iter()
+                .any(|end| n.ends_with(end))
+        })
         .collect();
     assert_eq!(
         staging.len(),
@@ -113,9 +117,11 @@ fn a_second_build_waits_for_the_first_and_both_publish_whole_sites() {
     assert_eq!(
         siblings(site.path()),
         [
+            ".public.kneeguide-spare",
             ".public.kneeguide.build",
             ".public.kneeguide.cache",
-            ".public.kneeguide.lock"
+            ".public.kneeguide.lock",
+            ".public.kneeguide.paths"
         ],
         "no staging folder or old copy left over"
     );
@@ -221,20 +227,22 @@ fn an_old_site_that_cannot_be_deleted_after_the_swap_is_a_warning_not_a_failure(
     }
     assert_eq!(
         left.len(),
-        4,
-        "the old site, the marker, the cache and the lock: {left:?}"
+        5,
+        "the old site, the marker, the cache, the list of files and the lock: {left:?}"
     );
 
-    // The next build clears it away.
+    // The next build clears it away (and keeps its own old site as the spare).
     let (code, _, stderr) = build(site.path(), &[]);
     assert_eq!(code, 0, "{stderr}");
     assert!(!stderr.contains("W040"), "{stderr}");
     assert_eq!(
         siblings(site.path()),
         [
+            ".public.kneeguide-spare",
             ".public.kneeguide.build",
             ".public.kneeguide.cache",
-            ".public.kneeguide.lock"
+            ".public.kneeguide.lock",
+            ".public.kneeguide.paths"
         ]
     );
 }
@@ -526,9 +534,11 @@ fn a_failed_or_killed_rebuild_leaves_the_previous_site_as_it_was() {
     assert_eq!(
         siblings(site.path()),
         [
+            ".public.kneeguide-spare",
             ".public.kneeguide.build",
             ".public.kneeguide.cache",
-            ".public.kneeguide.lock"
+            ".public.kneeguide.lock",
+            ".public.kneeguide.paths"
         ]
     );
 }
@@ -562,7 +572,8 @@ fn a_build_killed_right_after_its_swap_leaves_a_site_the_next_build_accepts() {
         [
             ".public.kneeguide.build",
             ".public.kneeguide.cache",
-            ".public.kneeguide.lock"
+            ".public.kneeguide.lock",
+            ".public.kneeguide.paths"
         ],
         "the old copy left by the killed build is gone"
     );
