@@ -183,7 +183,7 @@ impl Cache {
             h.update(&[u8::from(page.untranslated)]);
             match page.meta {
                 Meta::Tree(_) => h.update(text),
-                _ => h.update(page.file.text[..page.parts.body.start].as_bytes()),
+                _ => h.update(&page.file.text.as_bytes()[..page.parts.body.start]),
             };
         }
         let mut drafts: Vec<_> = content.drafts.iter().collect();

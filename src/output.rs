@@ -280,7 +280,7 @@ impl Staging {
                 crate::test_hook_pause("after-swap");
                 // Best effort: if it fails, the marker still vouches for the new site (and for
                 // the old one, which is deleted below or by the next build).
-                let _ = write_marker(&output, &[identity.clone()]);
+                let _ = write_marker(&output, std::slice::from_ref(&identity));
                 // The old site becomes the spare when its files are known; else it is deleted.
                 let spare = match (&old, &previous_paths) {
                     (Some(old), Some(old_paths)) => {
