@@ -273,10 +273,16 @@ impl Cache {
     }
 
     /// After every edition is loaded: whether the load must be done again without the cache (an
-    /// edition's key changed after another restored pages whose HTML is then needed).
+    /// edition's key changed after another restored pages whose HTML is then needed). If so, the
+    /// pages it restored are rendered, not kept, by that second load (their keys are recorded).
     pub fn must_reload(&self) -> bool {
-        let state = self.state();
-        state.restored_any && state.editions != self.old.editions
+        let mut state = self.state();
+        let reload = state.restored_any && state.editions != self.old.editions;
+        if reload {
+            state.promised.clear();
+            state.disabled = true;
+        }
+        reload
     }
 
     /// The sink a build renders into: `staging`, with files kept from the last build.

@@ -394,3 +394,52 @@ fn the_spare_copy_holds_the_sites_files_and_pages_come_and_go_as_in_a_clean_buil
     assert_clean(root, &[], SOURCE_DATE_EPOCH);
     assert!(common::read(&list).ends_with("end\n"));
 }
+
+/// The guide in two languages: an edit in the second edition (German) after the first edition's
+/// pages came from the cache renders what it must, and each edition's pages stay cached
+/// otherwise.
+#[cfg(unix)]
+#[test]
+fn an_edit_in_another_languages_edition_gives_the_clean_output() {
+    let site = common::guide_copy();
+    let root = site.path();
+    let public = root.join("public");
+    build(root, &[], SOURCE_DATE_EPOCH);
+    build(root, &[], SOURCE_DATE_EPOCH);
+    assert!(public.join("de/causes/dvt/index.html").is_file());
+
+    // A German body edit: only the German page is new.
+    let before = identities(&public);
+    let german = root.join("content/causes/dvt.de.md");
+    fs::write(&german, common::read(&german) + "\nEin Satz mehr.\n").unwrap();
+    build(root, &[], SOURCE_DATE_EPOCH);
+    assert_clean(root, &[], SOURCE_DATE_EPOCH);
+    let renewed = renewed(&before, &identities(&public));
+    assert!(
+        renewed.contains(&"de/causes/dvt/index.html".to_owned()),
+        "{renewed:?}"
+    );
+    assert!(
+        !renewed
+            .iter()
+            .any(|path| !path.starts_with("de/") && path.ends_with(".html")),
+        "no English page is new: {renewed:?}"
+    );
+
+    // A German title, after the English edition took its pages from the cache: the load is
+    // done again without it, and the output is a clean build's.
+    let text = common::read(&german);
+    let title = text
+        .lines()
+        .find(|line| line.starts_with("title: "))
+        .unwrap();
+    fs::write(&german, text.replacen(title, &format!("{title} (neu)"), 1)).unwrap();
+    build(root, &[], SOURCE_DATE_EPOCH);
+    assert_clean(root, &[], SOURCE_DATE_EPOCH);
+
+    // And an English body edit after that.
+    let english = root.join("content/causes/dvt.md");
+    fs::write(&english, common::read(&english) + "\nOne more sentence.\n").unwrap();
+    build(root, &[], SOURCE_DATE_EPOCH);
+    assert_clean(root, &[], SOURCE_DATE_EPOCH);
+}
