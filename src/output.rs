@@ -241,10 +241,12 @@ impl Staging {
         } = self;
         let written = written.into_inner().unwrap_or_else(|p| p.into_inner());
         let fresh = fresh.into_inner().unwrap_or_else(|p| p.into_inner());
-        // A recycled staging folder still has the previous site's files of removed pages.
+        // A recycled staging folder still has the previous site's files of removed pages: none
+        // of them may be published.
         if let Some(recycled) = &recycled {
             for path in recycled.difference(&written) {
-                remove_with_empty_folders(&dir.path, path);
+                remove_with_empty_folders(&dir.path, path)
+                    .map_err(|e| io_failure(&dir.path.join(path), e))?;
             }
         }
         // Only the folder this build made and filled is ever published: one removed or swapped
@@ -351,7 +353,7 @@ impl Staging {
             if fs::symlink_metadata(&target).is_ok_and(|meta| expected(&meta)) {
                 return Ok(true);
             }
-            if let Err(error) = fs::remove_file(&target) {
+            if let Err(error) = remove_if_there(&target) {
                 forget();
                 return Err(error);
             }
@@ -398,7 +400,7 @@ impl Sink for Staging {
             {
                 return Ok(());
             }
-            fs::remove_file(&target)?;
+            remove_if_there(&target)?;
         } else if let Some(parent) = target.parent() {
             fs::create_dir_all(parent)?;
         }
@@ -614,15 +616,11 @@ fn make_spare(
         return None;
     }
     for path in old_paths.difference(paths) {
-        remove_with_empty_folders(old, path);
+        remove_with_empty_folders(old, path).ok()?;
     }
     for path in fresh {
         let target = old.join(path);
-        match fs::remove_file(&target) {
-            Ok(()) => {}
-            Err(error) if error.kind() == io::ErrorKind::NotFound => {}
-            Err(_) => return None,
-        }
+        remove_if_there(&target).ok()?;
         if let Some(parent) = target.parent()
             && fs::create_dir_all(parent).is_err()
         {
@@ -638,15 +636,24 @@ fn make_spare(
     FolderId::of(&spare).ok()
 }
 
-/// Removes the file `path` under `root`, then each folder above it that is left empty.
-fn remove_with_empty_folders(root: &Path, path: &str) {
-    if check_relative(path).is_err() || fs::remove_file(root.join(path)).is_err() {
-        return;
-    }
+/// Removes the file `path` under `root` (if it is there), then each folder above it that is left
+/// empty.
+fn remove_with_empty_folders(root: &Path, path: &str) -> io::Result<()> {
+    check_relative(path)?;
+    remove_if_there(&root.join(path))?;
     for folder in Path::new(path).ancestors().skip(1) {
         if folder.as_os_str().is_empty() || fs::remove_dir(root.join(folder)).is_err() {
             break;
         }
+    }
+    Ok(())
+}
+
+/// Removes a file; one that is not there is no error.
+fn remove_if_there(path: &Path) -> io::Result<()> {
+    match fs::remove_file(path) {
+        Err(error) if error.kind() != io::ErrorKind::NotFound => Err(error),
+        _ => Ok(()),
     }
 }
 
