@@ -30,6 +30,7 @@
 //!
 //! [`build_into`] loads and renders into any sink: `check` drops each page once rendered,
 //! `serve` keeps them in memory; only [`build`] writes the output folder.
+//! It also reads and writes the `incremental` cache beside it, to skip unchanged pages.
 
 // A diagnostic is only built on the error path, so its size in a `Result` costs nothing that matters.
 #![allow(clippy::result_large_err)]
