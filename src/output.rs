@@ -381,6 +381,14 @@ impl Sink for Staging {
     /// A file whose bytes are those of the previous site's file at the same path is hard-linked
     /// from it: it keeps its inode and mtime, so `rsync -a` and the cloud `sync` commands skip it.
     fn put(&self, path: &str, bytes: Vec<u8>) -> io::Result<()> {
+        self.put_identified(path, bytes).map(|_| ())
+    }
+}
+
+impl Staging {
+    /// [`Sink::put`], returning the metadata of the file now at `path` (read where it costs no
+    /// path lookup: the incremental build records every file's identity).
+    pub fn put_identified(&self, path: &str, bytes: Vec<u8>) -> io::Result<fs::Metadata> {
         check_relative(path)?;
         if !self
             .written
@@ -396,9 +404,9 @@ impl Sink for Staging {
             // written into (the live site shares it), but replaced.
             if let Some(previous) = &self.previous
                 && same_file(&previous.join(path), &target)
-                && holds_exactly(&target, &bytes)
+                && let Some(meta) = matching(&target, &bytes)
             {
-                return Ok(());
+                return Ok(meta);
             }
             remove_if_there(&target)?;
         } else if let Some(parent) = target.parent() {
@@ -407,15 +415,19 @@ impl Sink for Staging {
         if let Some(previous) = &self.previous {
             let old = previous.join(path);
             // Any failure to link (another file system, a link limit) just means writing it.
-            if holds_exactly(&old, &bytes) && fs::hard_link(&old, &target).is_ok() {
-                return Ok(());
+            if let Some(meta) = matching(&old, &bytes)
+                && fs::hard_link(&old, &target).is_ok()
+            {
+                return Ok(meta);
             }
         }
         self.fresh
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .insert(path.to_owned());
-        fs::write(target, bytes)
+        let mut file = fs::File::create(target)?;
+        file.write_all(&bytes)?;
+        file.metadata()
     }
 }
 
@@ -424,22 +436,27 @@ impl Sink for Staging {
 /// (and allocating nothing: a rebuild compares every file of the site). Reading stops at the
 /// length the file had: a file that grows meanwhile is being changed by hand, like one changed
 /// after it is linked, which no check here could prevent.
+#[cfg(test)]
 fn holds_exactly(path: &Path, bytes: &[u8]) -> bool {
+    matching(path, bytes).is_some()
+}
+
+/// [`holds_exactly`], returning the file's metadata when it does.
+fn matching(path: &Path, bytes: &[u8]) -> Option<fs::Metadata> {
     use std::io::Read as _;
-    let Ok(meta) = fs::symlink_metadata(path) else {
-        return false;
-    };
+    let meta = fs::symlink_metadata(path).ok()?;
     if !meta.is_file() || meta.len() != bytes.len() as u64 {
-        return false;
+        return None;
     }
-    let Ok(mut file) = fs::File::open(path) else {
-        return false;
-    };
+    let mut file = fs::File::open(path).ok()?;
     let mut chunk = [0u8; 64 * 1024];
-    bytes.chunks(chunk.len()).all(|expected| {
-        let read = &mut chunk[..expected.len()];
-        file.read_exact(read).is_ok() && read == expected
-    })
+    bytes
+        .chunks(chunk.len())
+        .all(|expected| {
+            let read = &mut chunk[..expected.len()];
+            file.read_exact(read).is_ok() && read == expected
+        })
+        .then_some(meta)
 }
 
 /// What tells one folder from another at the same path: device and inode on Unix, and the
