@@ -181,3 +181,35 @@ pub fn cli_site_into(dir: &Path) {
     copy_dir(&fixture("good"), dir);
     copy_dir(&fixture("cli-site"), dir);
 }
+
+/// Relative path -> (inode, mtime) of every file under `dir`.
+#[cfg(unix)]
+pub fn identities(dir: &Path) -> BTreeMap<String, (u64, i64, i64)> {
+    use std::os::unix::fs::MetadataExt;
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let meta = e.metadata().unwrap();
+            let relative = e.path().strip_prefix(dir).unwrap().to_string_lossy();
+            (
+                relative.into_owned(),
+                (meta.ino(), meta.mtime(), meta.mtime_nsec()),
+            )
+        })
+        .collect()
+}
+
+/// The paths whose inode or mtime differ between two `identities`, and the paths only in one.
+#[cfg(unix)]
+pub fn renewed(
+    before: &BTreeMap<String, (u64, i64, i64)>,
+    after: &BTreeMap<String, (u64, i64, i64)>,
+) -> Vec<String> {
+    after
+        .iter()
+        .filter(|(path, id)| before.get(*path) != Some(id))
+        .map(|(path, _)| path.clone())
+        .collect()
+}

@@ -6,6 +6,8 @@ use std::fs;
 use std::path::Path;
 
 use crate::common::{self, SOURCE_DATE_EPOCH, site_with, snapshot};
+#[cfg(unix)]
+use crate::common::{identities, renewed};
 
 const CACHE: &str = ".public.kneeguide.cache";
 
@@ -60,37 +62,6 @@ fn assert_clean(root: &Path, extra: &[&str], epoch: &str) {
             String::from_utf8_lossy(&rebuilt[path])
         );
     }
-}
-
-/// Relative path -> (inode, mtime) of every file under `dir`.
-#[cfg(unix)]
-fn identities(dir: &Path) -> BTreeMap<String, (u64, i64, i64)> {
-    use std::os::unix::fs::MetadataExt;
-    walkdir::WalkDir::new(dir)
-        .into_iter()
-        .map(Result::unwrap)
-        .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            let meta = e.metadata().unwrap();
-            let relative = e.path().strip_prefix(dir).unwrap().to_string_lossy();
-            (
-                relative.into_owned(),
-                (meta.ino(), meta.mtime(), meta.mtime_nsec()),
-            )
-        })
-        .collect()
-}
-
-#[cfg(unix)]
-fn renewed(
-    before: &BTreeMap<String, (u64, i64, i64)>,
-    after: &BTreeMap<String, (u64, i64, i64)>,
-) -> Vec<String> {
-    after
-        .iter()
-        .filter(|(path, id)| before.get(*path) != Some(id))
-        .map(|(path, _)| path.clone())
-        .collect()
 }
 
 fn edit(path: &Path, from: &str, to: &str) {

@@ -5,7 +5,6 @@
 //! pause hook (`KNEEGUIDE_TEST_PAUSE`), never with sleeps.
 
 use crate::common;
-use std::collections::BTreeMap;
 use std::fs;
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
@@ -14,6 +13,8 @@ use std::sync::mpsc::{Receiver, channel};
 use std::time::Duration;
 
 use crate::common::{build, site_with, snapshot};
+#[cfg(unix)]
+use crate::common::{identities, renewed};
 use kneeguide::output::{LEGACY_MARKER_FILE, Sink, Staging, marker_path};
 
 const WAIT: Duration = Duration::from_secs(60);
@@ -299,38 +300,6 @@ fn a_staging_folder_replaced_while_the_site_was_written_is_never_published() {
     let error = staging.commit().unwrap_err();
     assert_eq!(error.code, "E071", "{error}");
     assert_eq!(snapshot(&output), before);
-}
-
-/// Relative path -> (inode, mtime) of every file under `dir`.
-#[cfg(unix)]
-fn identities(dir: &Path) -> BTreeMap<String, (u64, i64, i64)> {
-    use std::os::unix::fs::MetadataExt;
-    walkdir::WalkDir::new(dir)
-        .into_iter()
-        .map(Result::unwrap)
-        .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            let meta = e.metadata().unwrap();
-            let relative = e.path().strip_prefix(dir).unwrap().to_string_lossy();
-            (
-                relative.into_owned(),
-                (meta.ino(), meta.mtime(), meta.mtime_nsec()),
-            )
-        })
-        .collect()
-}
-
-/// The paths whose inode or mtime differ between two `identities`, and the paths only in one.
-#[cfg(unix)]
-fn renewed(
-    before: &BTreeMap<String, (u64, i64, i64)>,
-    after: &BTreeMap<String, (u64, i64, i64)>,
-) -> Vec<String> {
-    after
-        .iter()
-        .filter(|(path, id)| before.get(*path) != Some(id))
-        .map(|(path, _)| path.clone())
-        .collect()
 }
 
 fn edit(path: &Path, from: &str, to: &str) {
