@@ -340,14 +340,7 @@ impl Staging {
                 .unwrap_or_else(|poisoned| poisoned.into_inner())
                 .remove(path);
         };
-        if !self
-            .written
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .insert(path.to_owned())
-        {
-            return Err(duplicate(path));
-        }
+        self.claim(path)?;
         let target = self.dir.path.join(path);
         if self.is_recycled(path) {
             if fs::symlink_metadata(&target).is_ok_and(|meta| expected(&meta)) {
@@ -386,18 +379,21 @@ impl Sink for Staging {
 }
 
 impl Staging {
+    /// Records that this build writes `path`; a second write to one path is an error.
+    fn claim(&self, path: &str) -> io::Result<()> {
+        let first = self
+            .written
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .insert(path.to_owned());
+        if first { Ok(()) } else { Err(duplicate(path)) }
+    }
+
     /// [`Sink::put`], returning the metadata of the file now at `path` (read where it costs no
     /// path lookup: the incremental build records every file's identity).
     pub fn put_identified(&self, path: &str, bytes: Vec<u8>) -> io::Result<fs::Metadata> {
         check_relative(path)?;
-        if !self
-            .written
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .insert(path.to_owned())
-        {
-            return Err(duplicate(path));
-        }
+        self.claim(path)?;
         let target = self.dir.path.join(path);
         if self.is_recycled(path) {
             // Already the previous site's file here: kept when its bytes are the same; never
