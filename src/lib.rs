@@ -529,10 +529,12 @@ fn render_pages(site: &Site, sink: &dyn Sink) -> Result<usize, Diagnostics> {
     ];
     files.extend(main.theme.static_files.iter().cloned());
     let mut errors = Vec::new();
-    match render::web_manifest(&main.theme) {
-        Some(Ok(file)) => files.push(file),
-        Some(Err(error)) => errors.push(error),
-        None => {}
+    for edition in &site.editions {
+        match render::web_manifest(&edition.theme, &edition.config.prefix) {
+            Some(Ok(file)) => files.push(file),
+            Some(Err(error)) => errors.push(error),
+            None => {}
+        }
     }
     for edition in &site.editions {
         if let Some(tree) = &edition.tree {

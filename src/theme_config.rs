@@ -207,6 +207,9 @@ pub struct DisclaimerStrings {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ChromeStrings {
+    /// The guide's name on a phone's home screen once installed (the web app manifest's
+    /// `short_name`: about 12 characters).
+    pub short_name: String,
     pub skip_link: String,
     pub call_hidden: String,
     pub call: String,

@@ -105,15 +105,19 @@ pub const WEB_MANIFEST: &str = "manifest.webmanifest";
 
 /// The web app manifest (name, icons, colours) that lets a reader install the guide, when the
 /// theme has one: rendered with the site-wide context only.
-pub fn web_manifest(theme: &Theme) -> Option<Result<super::OutputFile, Diagnostic>> {
+pub fn web_manifest(theme: &Theme, prefix: &str) -> Option<Result<super::OutputFile, Diagnostic>> {
     if !theme.has_template(WEB_MANIFEST) {
         return None;
     }
+    // One manifest per language, in its folder (`de/manifest.webmanifest` starts the installed
+    // guide at `de/`); `root` leads from there back to the shared icons.
+    let mut context = tera::Context::new();
+    context.insert("root", &crate::content::root_prefix(prefix));
     let rendered = theme
         .tera
-        .render(WEB_MANIFEST, &tera::Context::new())
+        .render(WEB_MANIFEST, &context)
         .map_err(|error| template_error(&error, &theme.sources, None))
-        .map(|json| (WEB_MANIFEST.to_owned(), json.into_bytes()));
+        .map(|json| (format!("{prefix}{WEB_MANIFEST}"), json.into_bytes()));
     Some(rendered)
 }
 

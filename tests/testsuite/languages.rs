@@ -140,6 +140,18 @@ fn the_german_edition_has_every_page_linked_both_ways() {
     let english_step = read(&public.join("decision-tree/no/no/adult/yes/index.html"));
     assert!(english_step.contains("Your answers"));
 
+    // Installed from a German page, the guide starts at /de/, named in German, with the icons.
+    let manifest: serde_json::Value =
+        serde_json::from_str(&read(&public.join("de/manifest.webmanifest"))).unwrap();
+    assert_eq!(manifest["lang"], "de");
+    assert_eq!(manifest["start_url"], "./");
+    assert_eq!(manifest["short_name"], "Knieschmerz");
+    for icon in manifest["icons"].as_array().unwrap() {
+        let src = icon["src"].as_str().unwrap();
+        assert!(public.join("de").join(src).exists(), "{src}");
+    }
+    assert!(dvt.contains("<link rel=\"manifest\" href=\"../../../de/manifest.webmanifest\">"));
+
     // Hosts serve one 404 page for every missing address: it speaks both languages.
     let not_found = read(&public.join("404.html"));
     assert!(not_found.contains("<html lang=\"en\">"));
