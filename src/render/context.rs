@@ -167,7 +167,6 @@ pub fn set_global_context(
         .map(|page| page.url.as_str())
         .collect();
     global.insert("untranslated_urls", &untranslated_urls);
-    global.insert("main_language", &config.language);
     global.insert("nav", &nav);
     global.insert("pages", &pages);
     global.insert("causes", &causes);
