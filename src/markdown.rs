@@ -1079,7 +1079,8 @@ mod tests {
         std::sync::LazyLock::new(|| {
             serde_yaml::from_str(
                 "title: t\ndescription: d\nlanguage: en\nbase_url: https://example.org/\n\
-             emergency_number: \"112\"\nurgent_help: a doctor\n",
+             emergency_number: \"112\"\nurgent_help: a doctor\n\
+             emergency_department: the emergency department\n",
             )
             .unwrap()
         });
@@ -1177,24 +1178,10 @@ mod tests {
 
     #[test]
     fn a_heading_ending_in_a_placeholder_keeps_it_and_other_attributes_are_refused() {
-        let config = crate::config::SiteConfig {
-            emergency_department: Some("the emergency department".to_owned()),
-            ..CONFIG.clone()
-        };
-        let links = LinkContext {
-            content_path: "first-aid.md",
-            root: "../",
-            urls: &HashMap::new(),
-            failed: &HashSet::new(),
-            drafts: &HashMap::new(),
-            config: Some(&config),
-            reserved_ids: &HashSet::new(),
-            untranslated: &Default::default(),
-            words: &Default::default(),
-        };
-        let (out, errors) = render(
+        let (out, errors) = render_at(
+            "first-aid.md",
+            "../",
             "## Go to {emergency_department}\n\n## Call {emergency_number} {#call}\n\n## Odd {.wide}\n",
-            &links,
         );
         assert_eq!(out.toc[0].title, "Go to the emergency department");
         assert!(

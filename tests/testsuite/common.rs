@@ -213,3 +213,12 @@ pub fn renewed(
         .map(|(path, _)| path.clone())
         .collect()
 }
+
+/// The files of `dir` (relative paths, sorted) whose text contains `text`.
+pub fn files_containing(dir: &Path, text: &str) -> Vec<String> {
+    snapshot(dir)
+        .into_iter()
+        .filter(|(_, bytes)| String::from_utf8_lossy(bytes).contains(text))
+        .map(|(path, _)| path)
+        .collect()
+}

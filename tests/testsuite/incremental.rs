@@ -116,11 +116,7 @@ fn a_title_other_pages_show_renders_those_pages_again() {
     );
     build(site.path(), &[], SOURCE_DATE_EPOCH);
     assert_clean(site.path(), &[], SOURCE_DATE_EPOCH);
-    let showing: Vec<String> = snapshot(&public)
-        .into_iter()
-        .filter(|(_, bytes)| String::from_utf8_lossy(bytes).contains("A fluid cyst"))
-        .map(|(path, _)| path)
-        .collect();
+    let showing = common::files_containing(&public, "A fluid cyst");
     assert_eq!(
         showing,
         [

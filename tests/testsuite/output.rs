@@ -434,11 +434,7 @@ fn a_rebuild_keeps_every_file_whose_bytes_did_not_change() {
     );
     build_ok(site.path());
     let after_title = identities(&public);
-    let showing: Vec<String> = snapshot(&public)
-        .into_iter()
-        .filter(|(_, bytes)| String::from_utf8_lossy(bytes).contains("A fluid cyst"))
-        .map(|(path, _)| path)
-        .collect();
+    let showing = common::files_containing(&public, "A fluid cyst");
     assert_eq!(
         showing,
         [
