@@ -38,6 +38,7 @@ use rayon::prelude::*;
 use crate::BuildOptions;
 use crate::content::rendered::{AnchorLink, Heading, Rendered};
 use crate::content::{Content, Meta, Page};
+use crate::dir::{Dir, FileId};
 use crate::output::{Sink, Staging};
 
 type Hash = [u8; 32];
@@ -58,39 +59,6 @@ pub fn cache_path(output: &Path) -> PathBuf {
         .file_name()
         .map_or("public".into(), |n| n.to_string_lossy());
     output.with_file_name(format!(".{name}.kneeguide.cache"))
-}
-
-/// What identifies a file's bytes on disk without reading them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct FileId {
-    dev: u64,
-    ino: u64,
-    size: u64,
-    mtime_s: i64,
-    mtime_ns: u32,
-}
-
-impl FileId {
-    #[cfg(unix)]
-    fn of(meta: &fs::Metadata) -> Option<FileId> {
-        use std::os::unix::fs::MetadataExt as _;
-        meta.is_file().then(|| FileId {
-            dev: meta.dev(),
-            ino: meta.ino(),
-            size: meta.len(),
-            mtime_s: meta.mtime(),
-            mtime_ns: meta.mtime_nsec() as u32,
-        })
-    }
-
-    #[cfg(not(unix))]
-    fn of(_meta: &fs::Metadata) -> Option<FileId> {
-        None
-    }
-
-    fn at(path: &Path) -> Option<FileId> {
-        FileId::of(&fs::symlink_metadata(path).ok()?)
-    }
 }
 
 #[derive(Debug, Clone)]
@@ -129,6 +97,9 @@ struct State {
     /// Source file (as shown) -> fingerprint of its text.
     sources: HashMap<String, TextHash>,
     pages: HashMap<Hash, PageEntry>,
+    /// Keys of pages whose Markdown was restored: their entries are carried over from `Old`
+    /// when the cache is saved (not copied a second time here).
+    restored: Vec<Hash>,
     /// Outputs of pages whose Markdown was restored: they must be kept, not rendered.
     promised: HashSet<String>,
 }
@@ -136,7 +107,8 @@ struct State {
 /// One build's cache: the previous build's entries and this build's.
 pub struct Cache {
     file: PathBuf,
-    output: PathBuf,
+    /// The previous site, open (`None` when there is none).
+    output: Option<Dir>,
     build_key: Hash,
     old: Old,
     state: Mutex<State>,
@@ -162,7 +134,7 @@ impl Cache {
             .unwrap_or_default();
         Some(Cache {
             file,
-            output: output.to_path_buf(),
+            output: Dir::open(output).ok(),
             build_key,
             old,
             state: Mutex::default(),
@@ -243,10 +215,12 @@ impl Cache {
         let entry = self.old.pages.get(&edition.pages[index])?;
         let source = page.file.path.to_string_lossy();
         let outputs = self.old.by_source.get(source.as_ref())?;
+        let output = self.output.as_ref()?;
         let intact = outputs.iter().all(|path| {
-            self.old.outputs.get(path).is_some_and(|old| {
-                FileId::at(&self.output.join(path)).is_some_and(|id| id == old.id)
-            })
+            self.old
+                .outputs
+                .get(path)
+                .is_some_and(|old| output.identify(path) == Some(old.id))
         });
         if !intact {
             return None;
@@ -258,7 +232,7 @@ impl Cache {
         }
         state.restored_any = true;
         state.promised.extend(outputs.iter().cloned());
-        state.pages.insert(edition.pages[index], entry.clone());
+        state.restored.push(edition.pages[index]);
         Some(Rendered {
             html: String::new(),
             toc: entry.toc.clone(),
@@ -315,7 +289,7 @@ impl Cache {
     pub fn save(&self, made: Made) {
         let outputs = made.0;
         let state = std::mem::take(&mut *self.state());
-        let bytes = encode(&self.build_key, &state, &outputs);
+        let bytes = encode(&self.build_key, &state, &self.old.pages, &outputs);
         let mut temp = self.file.clone().into_os_string();
         temp.push(".new");
         let written = fs::write(&temp, bytes).and_then(|()| fs::rename(&temp, &self.file));
@@ -437,14 +411,14 @@ impl Sink for CacheSink<'_> {
     }
 
     fn put_hashed(&self, path: &str, bytes: Vec<u8>, sha256: [u8; 32]) -> io::Result<()> {
-        let meta = self.staging.put_identified(path, bytes)?;
+        let id = self.staging.put_identified(path, bytes)?;
         let pending = self
             .pending
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .remove(path);
         if let Some((key, source)) = pending
-            && let Some(id) = FileId::of(&meta)
+            && let Some(id) = id
         {
             self.record(
                 path,
@@ -471,9 +445,7 @@ impl Sink for CacheSink<'_> {
         };
         if let Some(old) = self.cache.old.outputs.get(path)
             && old.key == key
-            && self
-                .staging
-                .keep_previous(path, &|meta| FileId::of(meta) == Some(old.id))?
+            && self.staging.keep_previous(path, &|id| *id == old.id)?
         {
             self.record(path, old.clone());
             return Ok(Some(old.sha256));
@@ -494,7 +466,12 @@ impl Sink for CacheSink<'_> {
 
 // The file: MAGIC, then the body, then the body's BLAKE3 hash.
 
-fn encode(build_key: &Hash, state: &State, outputs: &HashMap<String, OutputEntry>) -> Vec<u8> {
+fn encode(
+    build_key: &Hash,
+    state: &State,
+    old_pages: &HashMap<Hash, PageEntry>,
+    outputs: &HashMap<String, OutputEntry>,
+) -> Vec<u8> {
     let mut out = Vec::with_capacity(64 + outputs.len() * 160 + state.pages.len() * 400);
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(build_key);
@@ -520,8 +497,17 @@ fn encode(build_key: &Hash, state: &State, outputs: &HashMap<String, OutputEntry
         put_u64(&mut out, entry.id.mtime_s as u64);
         put_u64(&mut out, u64::from(entry.id.mtime_ns));
     }
-    put_u64(&mut out, state.pages.len() as u64);
-    for (key, entry) in &state.pages {
+    // A page rendered by this build, or restored from the last one; a key is written once.
+    let restored = state
+        .restored
+        .iter()
+        .filter(|key| !state.pages.contains_key(*key))
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .filter_map(|key| Some((key, old_pages.get(key)?)));
+    let pages: Vec<(&Hash, &PageEntry)> = state.pages.iter().chain(restored).collect();
+    put_u64(&mut out, pages.len() as u64);
+    for (key, entry) in pages {
         out.extend_from_slice(key);
         put_u64(&mut out, entry.toc.len() as u64);
         for heading in &entry.toc {
@@ -569,7 +555,10 @@ fn decode(bytes: &[u8], build_key: &Hash) -> Option<Old> {
     for _ in 0..r.count()? {
         old.editions.push(r.hash()?);
     }
-    for _ in 0..r.count()? {
+    let outputs = r.count()?;
+    old.outputs.reserve(outputs);
+    old.by_source.reserve(outputs);
+    for _ in 0..outputs {
         let path = r.string()?;
         let key = r.hash()?;
         let sha256 = r.hash()?;
@@ -601,7 +590,9 @@ fn decode(bytes: &[u8], build_key: &Hash) -> Option<Old> {
             },
         );
     }
-    for _ in 0..r.count()? {
+    let pages = r.count()?;
+    old.pages.reserve(pages);
+    for _ in 0..pages {
         let key = r.hash()?;
         let mut toc = Vec::new();
         for _ in 0..r.count()? {
@@ -702,7 +693,7 @@ mod tests {
                 },
             },
         );
-        let bytes = encode(&key, &state, &outputs);
+        let bytes = encode(&key, &state, &HashMap::new(), &outputs);
         let old = decode(&bytes, &key).expect("reads back");
         assert_eq!(old.editions, state.editions);
         assert_eq!(old.by_source["content/x.md"], vec!["x/index.html"]);

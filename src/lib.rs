@@ -40,6 +40,7 @@ pub mod config;
 pub mod content;
 pub mod decision_tree;
 pub mod diagnostics;
+pub mod dir;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod html;

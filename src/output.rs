@@ -9,6 +9,7 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::Mutex;
 
 use crate::diagnostics::Diagnostic;
+use crate::dir::{Dir, FileId};
 
 /// The marker that older versions wrote *inside* the output (where it was uploaded with the
 /// site). An output that has it is accepted as kneeguide's once; the next build's output does not
@@ -119,8 +120,10 @@ pub struct Staging {
     output: PathBuf,
     /// The staging folder's identity when it was made: checked again before the swap.
     identity: FolderId,
+    /// The staging folder, open: files are named inside it (see [`Dir`]).
+    staged: Dir,
     /// The previous site, whose unchanged files are hard-linked instead of written again.
-    previous: Option<PathBuf>,
+    previous: Option<Dir>,
     written: Mutex<HashSet<String>>,
     /// Paths written as new files (not the previous site's file at that path).
     fresh: Mutex<HashSet<String>>,
@@ -179,8 +182,10 @@ impl Staging {
         }
         check_replaceable(&output)?;
         remove_stale_staging(&parent, &output);
-        let previous = made_by_kneeguide(&output).then(|| output.clone());
-        let list = previous.as_ref().and_then(|output| read_paths_list(output));
+        let previous = made_by_kneeguide(&output)
+            .then(|| Dir::open(&output).ok())
+            .flatten();
+        let list = previous.as_ref().and_then(|_| read_paths_list(&output));
         let spare = spare_path(&output);
         let mut recycled = None;
         let dir = match &list {
@@ -205,8 +210,10 @@ impl Staging {
             }
         };
         let identity = FolderId::of(&dir.path).map_err(|e| io_failure(&dir.path, e))?;
+        let staged = Dir::open(&dir.path).map_err(|e| io_failure(&dir.path, e))?;
         Ok(Staging {
             dir,
+            staged,
             _lock: lock,
             output,
             identity,
@@ -328,7 +335,7 @@ impl Staging {
     pub fn keep_previous(
         &self,
         path: &str,
-        expected: &dyn Fn(&fs::Metadata) -> bool,
+        expected: &dyn Fn(&FileId) -> bool,
     ) -> io::Result<bool> {
         check_relative(path)?;
         let Some(previous) = &self.previous else {
@@ -341,30 +348,28 @@ impl Staging {
                 .remove(path);
         };
         self.claim(path)?;
-        let target = self.dir.path.join(path);
+        let accepted = |id: Option<FileId>| id.is_some_and(|id| expected(&id));
         if self.is_recycled(path) {
-            if fs::symlink_metadata(&target).is_ok_and(|meta| expected(&meta)) {
+            if accepted(self.staged.identify(path)) {
                 return Ok(true);
             }
-            if let Err(error) = remove_if_there(&target) {
+            if let Err(error) = self.staged.remove_file(path) {
                 forget();
                 return Err(error);
             }
-        } else if let Some(parent) = target.parent()
-            && let Err(error) = fs::create_dir_all(parent)
-        {
+        } else if let Err(error) = self.staged.create_parents(path) {
             forget();
             return Err(error);
         }
-        if fs::hard_link(previous.join(path), &target).is_err() {
+        if self.staged.link_from(previous, path).is_err() {
             forget();
             return Ok(false);
         }
         // Checked on the link itself, so the file kept is the file checked.
-        if fs::symlink_metadata(&target).is_ok_and(|meta| expected(&meta)) {
+        if accepted(self.staged.identify(path)) {
             return Ok(true);
         }
-        let _ = fs::remove_file(&target);
+        let _ = self.staged.remove_file(path);
         forget();
         Ok(false)
     }
@@ -389,62 +394,74 @@ impl Staging {
         if first { Ok(()) } else { Err(duplicate(path)) }
     }
 
-    /// [`Sink::put`], returning the metadata of the file now at `path` (read where it costs no
-    /// path lookup: the incremental build records every file's identity).
-    pub fn put_identified(&self, path: &str, bytes: Vec<u8>) -> io::Result<fs::Metadata> {
+    /// [`Sink::put`], returning the identity of the file now at `path` (read where it costs
+    /// no path lookup: the incremental build records every file's identity).
+    pub fn put_identified(&self, path: &str, bytes: Vec<u8>) -> io::Result<Option<FileId>> {
         check_relative(path)?;
         self.claim(path)?;
-        let target = self.dir.path.join(path);
         if self.is_recycled(path) {
             // Already the previous site's file here: kept when its bytes are the same; never
             // written into (the live site shares it), but replaced.
             if let Some(previous) = &self.previous
-                && same_file(&previous.join(path), &target)
-                && let Some(meta) = matching(&target, &bytes)
+                && let Some(id) = self.staged.identify(path)
+                && previous
+                    .identify(path)
+                    .is_some_and(|old| same_inode(&old, &id))
+                && matching(&self.staged, path, &bytes).is_some()
             {
-                return Ok(meta);
+                return Ok(Some(id));
             }
-            remove_if_there(&target)?;
-        } else if let Some(parent) = target.parent() {
-            fs::create_dir_all(parent)?;
+            self.staged.remove_file(path)?;
+        } else {
+            self.staged.create_parents(path)?;
         }
         if let Some(previous) = &self.previous {
-            let old = previous.join(path);
             // Any failure to link (another file system, a link limit) just means writing it.
-            if let Some(meta) = matching(&old, &bytes)
-                && fs::hard_link(&old, &target).is_ok()
+            if let Some(id) = matching(previous, path, &bytes)
+                && self.staged.link_from(previous, path).is_ok()
             {
-                return Ok(meta);
+                return Ok(Some(id));
             }
         }
         self.fresh
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .insert(path.to_owned());
-        let mut file = fs::File::create(target)?;
+        let mut file = self.staged.create(path)?;
         file.write_all(&bytes)?;
-        file.metadata()
+        Ok(FileId::of(&file.metadata()?))
     }
 }
 
-/// Whether `path` is a regular file with exactly these bytes. The length is compared first, so
-/// a changed file is rarely read, and then a chunk at a time, stopping at the first difference
-/// (and allocating nothing: a rebuild compares every file of the site). Reading stops at the
-/// length the file had: a file that grows meanwhile is being changed by hand, like one changed
-/// after it is linked, which no check here could prevent.
+/// Whether two identities are one file. Only Unix has inode numbers to tell.
+fn same_inode(a: &FileId, b: &FileId) -> bool {
+    cfg!(unix) && a.dev == b.dev && a.ino == b.ino
+}
+
+/// Whether `path` in `dir` is a regular file with exactly these bytes. The length is compared
+/// first, so a changed file is rarely read, and then a chunk at a time, stopping at the first
+/// difference (and allocating nothing: a rebuild compares every file of the site). Reading stops
+/// at the length the file had: a file that grows meanwhile is being changed by hand, like one
+/// changed after it is linked, which no check here could prevent.
 #[cfg(test)]
 fn holds_exactly(path: &Path, bytes: &[u8]) -> bool {
-    matching(path, bytes).is_some()
+    let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
+        return false;
+    };
+    Dir::open(parent)
+        .ok()
+        .and_then(|dir| matching(&dir, &name.to_string_lossy(), bytes))
+        .is_some()
 }
 
-/// [`holds_exactly`], returning the file's metadata when it does.
-fn matching(path: &Path, bytes: &[u8]) -> Option<fs::Metadata> {
+/// [`holds_exactly`], returning the file's identity when it does.
+fn matching(dir: &Dir, path: &str, bytes: &[u8]) -> Option<FileId> {
     use std::io::Read as _;
-    let meta = fs::symlink_metadata(path).ok()?;
-    if !meta.is_file() || meta.len() != bytes.len() as u64 {
+    let id = dir.identify(path)?;
+    if id.size != bytes.len() as u64 {
         return None;
     }
-    let mut file = fs::File::open(path).ok()?;
+    let mut file = dir.open_file(path).ok()?;
     let mut chunk = [0u8; 64 * 1024];
     bytes
         .chunks(chunk.len())
@@ -452,7 +469,7 @@ fn matching(path: &Path, bytes: &[u8]) -> Option<fs::Metadata> {
             let read = &mut chunk[..expected.len()];
             file.read_exact(read).is_ok() && read == expected
         })
-        .then_some(meta)
+        .then_some(id)
 }
 
 /// What tells one folder from another at the same path: device and inode on Unix, and the
@@ -667,25 +684,6 @@ fn remove_if_there(path: &Path) -> io::Result<()> {
     match fs::remove_file(path) {
         Err(error) if error.kind() != io::ErrorKind::NotFound => Err(error),
         _ => Ok(()),
-    }
-}
-
-/// Whether the two paths are one file (the same inode), neither a symbolic link.
-fn same_file(a: &Path, b: &Path) -> bool {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt as _;
-        match (fs::symlink_metadata(a), fs::symlink_metadata(b)) {
-            (Ok(a), Ok(b)) => {
-                a.is_file() && b.is_file() && a.dev() == b.dev() && a.ino() == b.ino()
-            }
-            _ => false,
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = (a, b);
-        false
     }
 }
 

@@ -23,8 +23,7 @@ const LIMITS: [(&str, usize, usize); 3] = [
 /// and the body).
 fn leftovers(text: &str) -> Vec<usize> {
     let word = |c: char| c.is_alphanumeric() || c == '_';
-    text.match_indices(LEFTOVER)
-        .map(|(offset, _)| offset)
+    memchr::memmem::find_iter(text.as_bytes(), LEFTOVER.as_bytes())
         .filter(|&offset| {
             !text[..offset].chars().next_back().is_some_and(word)
                 && !text[offset + LEFTOVER.len()..]

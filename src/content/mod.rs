@@ -353,7 +353,12 @@ pub fn load_edition(
         .par_iter()
         .map(|path| load_page(root, &content_dir, path, None))
         .collect();
-    let mut content = Content::default();
+    // Sized once: a `Page` is large, and growing the list by doubling copies (and first
+    // touches) it again and again.
+    let mut content = Content {
+        pages: Vec::with_capacity(results.len()),
+        ..Content::default()
+    };
     if edition.is_main() {
         for (path, result) in main_files.iter().zip(results) {
             match result {
@@ -513,19 +518,41 @@ fn not_a_regular_file(shown: &Path) -> Diagnostic {
 /// Reads a file the build needs as text: a regular file only, and UTF-8 only. `shown` is the
 /// path as messages name it.
 pub fn read_text(path: &Path, shown: &Path) -> Result<String, Diagnostic> {
+    use std::io::Read as _;
     let cannot_read = |error: std::io::Error| {
         Diagnostic::error("E019", format!("cannot read {}: {error}", shown.display()))
             .at(Location::file(shown))
     };
-    // Checked before opening: opening a FIFO would wait for a writer.
-    if !std::fs::metadata(path).map_err(cannot_read)?.is_file() {
+    // Where a FIFO cannot be opened without waiting for a writer, its path is judged first.
+    if !cfg!(unix) && !std::fs::metadata(path).map_err(cannot_read)?.is_file() {
         return Err(not_a_regular_file(shown));
     }
-    let bytes = std::fs::read(path).map_err(cannot_read)?;
+    let mut file = open_without_waiting(path).map_err(cannot_read)?;
+    // Judged on the open file, not on its path again: one path lookup per page, not two.
+    let meta = file.metadata().map_err(cannot_read)?;
+    if !meta.is_file() {
+        return Err(not_a_regular_file(shown));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0) + 1);
+    file.read_to_end(&mut bytes).map_err(cannot_read)?;
     String::from_utf8(bytes).map_err(|error| {
         let valid_up_to = error.utf8_error().valid_up_to();
         not_utf8(shown, error.as_bytes(), valid_up_to)
     })
+}
+
+/// Opens a file for reading. On Unix it is opened non-blocking, which changes nothing for a
+/// regular file, but makes opening a FIFO return at once instead of waiting for a writer
+/// (`read_text` then refuses it before reading).
+fn open_without_waiting(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    options.open(path)
 }
 
 /// E019 at the first byte that is not UTF-8, quoting a short escaped excerpt of its line: the
