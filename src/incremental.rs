@@ -37,7 +37,7 @@ use rayon::prelude::*;
 
 use crate::BuildOptions;
 use crate::content::rendered::{AnchorLink, Heading, Rendered};
-use crate::content::{Content, Meta, Page};
+use crate::content::{Content, FrontMatterMemo, Meta, MetaKind, Page};
 use crate::dir::{Dir, FileId};
 use crate::output::{Sink, Staging};
 
@@ -51,7 +51,7 @@ fn text_hash(text: &str) -> TextHash {
     xxhash_rust::xxh3::xxh3_128(text.as_bytes()).to_le_bytes()
 }
 
-const MAGIC: &[u8; 8] = b"KGCACHE\x01";
+const MAGIC: &[u8; 8] = b"KGCACHE\x02";
 
 /// `.public.kneeguide.cache` beside `public/`.
 pub fn cache_path(output: &Path) -> PathBuf {
@@ -86,6 +86,15 @@ struct Old {
     /// Source file -> the output files rendered from it.
     by_source: HashMap<String, Vec<String>>,
     pages: HashMap<Hash, PageEntry>,
+    /// Front matter, by kind and text, as JSON (see [`FrontMatterMemo`]).
+    front_matter: HashMap<TextHash, String>,
+}
+
+/// The front matter this build parsed or recalled: what the next build may recall.
+#[derive(Default)]
+struct FrontMatter {
+    recalled: Vec<TextHash>,
+    parsed: Vec<(TextHash, String)>,
 }
 
 #[derive(Default)]
@@ -112,6 +121,8 @@ pub struct Cache {
     build_key: Hash,
     old: Old,
     state: Mutex<State>,
+    /// Apart from `state`: every page's load takes it.
+    front_matter: Mutex<FrontMatter>,
 }
 
 /// An edition's key and its pages' Markdown keys (by index in `content.pages`).
@@ -138,6 +149,7 @@ impl Cache {
             build_key,
             old,
             state: Mutex::default(),
+            front_matter: Mutex::default(),
         })
     }
 
@@ -289,7 +301,9 @@ impl Cache {
     pub fn save(&self, made: Made) {
         let outputs = made.0;
         let state = std::mem::take(&mut *self.state());
-        let bytes = encode(&self.build_key, &state, &self.old.pages, &outputs);
+        let front_matter =
+            std::mem::take(&mut *self.front_matter.lock().unwrap_or_else(|p| p.into_inner()));
+        let bytes = encode(&self.build_key, &state, &self.old, &front_matter, &outputs);
         let mut temp = self.file.clone().into_os_string();
         temp.push(".new");
         let written = fs::write(&temp, bytes).and_then(|()| fs::rename(&temp, &self.file));
@@ -297,6 +311,52 @@ impl Cache {
             let _ = fs::remove_file(&temp);
             let _ = fs::remove_file(&self.file);
         }
+    }
+}
+
+/// Front matter as JSON, which reads back many times faster than YAML parses. Only what parsed
+/// is kept, so a page whose front matter has an error is parsed, and reported, on every build.
+/// The cache's build key names the executable, so the JSON is always read by the structs that
+/// wrote it.
+impl FrontMatterMemo for Cache {
+    fn front_matter(
+        &self,
+        kind: MetaKind,
+        yaml: &str,
+        parse: &mut dyn FnMut() -> Result<Meta, crate::diagnostics::Diagnostic>,
+    ) -> Result<Meta, crate::diagnostics::Diagnostic> {
+        if kind == MetaKind::Tree {
+            return parse();
+        }
+        let key = xxhash_rust::xxh3::xxh3_128_with_seed(yaml.as_bytes(), kind as u64).to_le_bytes();
+        let recalled = self.old.front_matter.get(&key).and_then(|json| match kind {
+            MetaKind::Home => serde_json::from_str(json).ok().map(Meta::Home),
+            MetaKind::Plain => serde_json::from_str(json).ok().map(Meta::Plain),
+            MetaKind::Cause => serde_json::from_str(json)
+                .ok()
+                .map(|cause| Meta::Cause(Box::new(cause))),
+            MetaKind::Tree => None,
+        });
+        let mut remembered = self.front_matter.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(meta) = recalled {
+            remembered.recalled.push(key);
+            return Ok(meta);
+        }
+        drop(remembered);
+        let meta = parse()?;
+        let json = match &meta {
+            Meta::Home(plain) | Meta::Plain(plain) => serde_json::to_string(plain).ok(),
+            Meta::Cause(cause) => serde_json::to_string(cause).ok(),
+            Meta::Tree(_) => None,
+        };
+        if let Some(json) = json {
+            self.front_matter
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .parsed
+                .push((key, json));
+        }
+        Ok(meta)
     }
 }
 
@@ -469,7 +529,8 @@ impl Sink for CacheSink<'_> {
 fn encode(
     build_key: &Hash,
     state: &State,
-    old_pages: &HashMap<Hash, PageEntry>,
+    old: &Old,
+    front_matter: &FrontMatter,
     outputs: &HashMap<String, OutputEntry>,
 ) -> Vec<u8> {
     let mut out = Vec::with_capacity(64 + outputs.len() * 160 + state.pages.len() * 400);
@@ -504,7 +565,7 @@ fn encode(
         .filter(|key| !state.pages.contains_key(*key))
         .collect::<HashSet<_>>()
         .into_iter()
-        .filter_map(|key| Some((key, old_pages.get(key)?)));
+        .filter_map(|key| Some((key, old.pages.get(key)?)));
     let pages: Vec<(&Hash, &PageEntry)> = state.pages.iter().chain(restored).collect();
     put_u64(&mut out, pages.len() as u64);
     for (key, entry) in pages {
@@ -525,6 +586,21 @@ fn encode(
             put_str(&mut out, &anchor.anchor);
             put_u64(&mut out, anchor.link_index as u64);
         }
+    }
+    let recalled = front_matter
+        .recalled
+        .iter()
+        .filter_map(|key| Some((key, old.front_matter.get(key)?)));
+    let front_matter: HashMap<&TextHash, &String> = front_matter
+        .parsed
+        .iter()
+        .map(|(key, json)| (key, json))
+        .chain(recalled)
+        .collect();
+    put_u64(&mut out, front_matter.len() as u64);
+    for (key, json) in front_matter {
+        out.extend_from_slice(key);
+        put_str(&mut out, json);
     }
     let check = blake3::hash(&out[MAGIC.len()..]);
     out.extend_from_slice(check.as_bytes());
@@ -616,6 +692,12 @@ fn decode(bytes: &[u8], build_key: &Hash) -> Option<Old> {
         }
         old.pages.insert(key, PageEntry { toc, ids, anchors });
     }
+    let front_matter = r.count()?;
+    old.front_matter.reserve(front_matter);
+    for _ in 0..front_matter {
+        let key = r.take(16)?.try_into().ok()?;
+        old.front_matter.insert(key, r.string()?);
+    }
     r.0.is_empty().then_some(old)
 }
 
@@ -693,11 +775,16 @@ mod tests {
                 },
             },
         );
-        let bytes = encode(&key, &state, &HashMap::new(), &outputs);
+        let mut front_matter = FrontMatter::default();
+        front_matter
+            .parsed
+            .push(([9u8; 16], "{\"title\":\"T\"}".to_owned()));
+        let bytes = encode(&key, &state, &Old::default(), &front_matter, &outputs);
         let old = decode(&bytes, &key).expect("reads back");
         assert_eq!(old.editions, state.editions);
         assert_eq!(old.by_source["content/x.md"], vec!["x/index.html"]);
         assert_eq!(old.pages[&[2u8; 32]].anchors[0].link_index, 3);
+        assert_eq!(old.front_matter[&[9u8; 16]], "{\"title\":\"T\"}");
         assert!(decode(&bytes, &[8u8; 32]).is_none(), "another build key");
         for cut in [0, 8, 40, bytes.len() - 1] {
             assert!(decode(&bytes[..cut], &key).is_none(), "cut at {cut}");
@@ -705,5 +792,73 @@ mod tests {
         let mut flipped = bytes.clone();
         flipped[50] ^= 1;
         assert!(decode(&flipped, &key).is_none());
+    }
+}
+
+#[cfg(test)]
+mod front_matter_tests {
+    use super::*;
+    use crate::diagnostics::SourceFile;
+
+    /// Every page of the guide (and its translations): what a rebuild recalls is what parsing
+    /// gives, field for field.
+    #[test]
+    fn recalled_front_matter_is_the_parsed_front_matter() {
+        let content = Path::new(env!("CARGO_MANIFEST_DIR")).join("content");
+        let options = BuildOptions::new(env!("CARGO_MANIFEST_DIR"));
+        let temp = tempfile::tempdir().unwrap();
+        let first = Cache::open(&options, &temp.path().join("public")).unwrap();
+        let mut pages = Vec::new();
+        for entry in walkdir::WalkDir::new(&content).sort_by_file_name() {
+            let entry = entry.unwrap();
+            if entry.path().extension().is_none_or(|e| e != "md") {
+                continue;
+            }
+            let relative = entry.path().strip_prefix(&content).unwrap();
+            let relative = relative.to_string_lossy().replace('\\', "/");
+            // A translation (`x.de.md`) has its page's kind.
+            let page_path = match relative
+                .strip_suffix(".md")
+                .and_then(|s| s.rsplit_once('.'))
+            {
+                Some((base, _)) => format!("{base}.md"),
+                None => relative.clone(),
+            };
+            let kind = MetaKind::of(&page_path);
+            let file = SourceFile::new(
+                entry.path().to_path_buf(),
+                fs::read_to_string(entry.path()).unwrap(),
+            );
+            let parts = crate::yaml::split(&file).unwrap();
+            let yaml = file.text[parts.yaml.clone()].to_owned();
+            let parsed = match kind.parse(&file, parts.yaml.clone()) {
+                Ok(meta) => format!("{meta:?}"),
+                Err(error) => panic!("{}: {}", relative, error.message),
+            };
+            let mut parse = || kind.parse(&file, parts.yaml.clone());
+            first.front_matter(kind, &yaml, &mut parse).unwrap();
+            pages.push((kind, file, yaml, parsed));
+        }
+        assert!(pages.len() > 20, "the guide's pages");
+        // What the first build leaves for the next one.
+        let mut old = Old::default();
+        let remembered = first.front_matter.lock().unwrap();
+        for (key, json) in &remembered.parsed {
+            old.front_matter.insert(*key, json.clone());
+        }
+        let second = Cache {
+            old,
+            ..Cache::open(&options, &temp.path().join("public")).unwrap()
+        };
+        for (kind, file, yaml, parsed) in &pages {
+            let mut parse = || -> Result<Meta, crate::diagnostics::Diagnostic> {
+                panic!("{} was parsed again", file.path.display())
+            };
+            if *kind == MetaKind::Tree {
+                continue;
+            }
+            let recalled = second.front_matter(*kind, yaml, &mut parse).unwrap();
+            assert_eq!(&format!("{recalled:?}"), parsed, "{}", file.path.display());
+        }
     }
 }

@@ -265,8 +265,14 @@ fn load_edition(
     // Diagnostics of the pages standing in for missing translations are the main edition's:
     // reported there once, not again here.
     let mut edition_found = Vec::new();
-    let mut content =
-        content::load_edition(&options.root, options.drafts, &files, &mut edition_found);
+    let memo = cache.map(|cache| cache as &dyn content::FrontMatterMemo);
+    let mut content = content::load_edition(
+        &options.root,
+        options.drafts,
+        &files,
+        memo,
+        &mut edition_found,
+    );
     if let (Some(config), Some(main_config)) = (&config, main_config) {
         placeholders::fill_front_matter(&mut content, config, main_config, &mut edition_found);
     }
@@ -676,8 +682,13 @@ pub fn case_report(options: &BuildOptions) -> Result<Vec<CaseReport>, Diagnostic
                 continue;
             };
             let mut edition_found = Vec::new();
-            let content =
-                content::load_edition(&options.root, options.drafts, &files, &mut edition_found);
+            let content = content::load_edition(
+                &options.root,
+                options.drafts,
+                &files,
+                None,
+                &mut edition_found,
+            );
             // The main edition reports problems of the pages; here only the tree's count.
             if files.is_main() {
                 found.extend(edition_found);

@@ -6,6 +6,7 @@ pub mod rendered;
 pub mod tree_meta;
 
 use std::collections::{HashMap, HashSet};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -24,6 +25,51 @@ pub const CAUSES_DIR: &str = "causes";
 pub const TREE_FILE: &str = "decision-tree.md";
 /// Root-relative URL of the decision tree's start page (templates see it as `tree_url`).
 pub const TREE_URL: &str = "decision-tree/";
+
+/// Front matter parsed by an earlier build, by its exact text: parsing YAML is most of what a
+/// rebuild spends on an unchanged page (the incremental build's cache implements it).
+pub trait FrontMatterMemo: Sync {
+    /// The front matter `yaml` of a page of this kind: recalled, or else `parse`d (and then
+    /// remembered when it parsed).
+    fn front_matter(
+        &self,
+        kind: MetaKind,
+        yaml: &str,
+        parse: &mut dyn FnMut() -> Result<Meta, Diagnostic>,
+    ) -> Result<Meta, Diagnostic>;
+}
+
+/// Which front matter a page has, from where its file is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetaKind {
+    Home,
+    Plain,
+    Cause,
+    Tree,
+}
+
+impl MetaKind {
+    pub fn of(content_path: &str) -> MetaKind {
+        if content_path == HOME_FILE {
+            MetaKind::Home
+        } else if content_path == TREE_FILE {
+            MetaKind::Tree
+        } else if content_path.starts_with(&format!("{CAUSES_DIR}/")) {
+            MetaKind::Cause
+        } else {
+            MetaKind::Plain
+        }
+    }
+
+    pub fn parse(self, file: &Arc<SourceFile>, yaml: Range<usize>) -> Result<Meta, Diagnostic> {
+        Ok(match self {
+            MetaKind::Home => Meta::Home(yaml::parse(file, yaml)?),
+            MetaKind::Plain => Meta::Plain(yaml::parse(file, yaml)?),
+            MetaKind::Cause => Meta::Cause(Box::new(yaml::parse(file, yaml)?)),
+            MetaKind::Tree => Meta::Tree(Box::new(yaml::parse(file, yaml)?)),
+        })
+    }
+}
 
 #[derive(Debug, Clone)]
 pub enum Meta {
@@ -222,7 +268,13 @@ fn language_suffix(file_name: &str) -> Option<(&str, &str)> {
 /// Reads every `.md` file under `root/content` of the main language. Errors are collected, not
 /// returned early, so that one build reports every broken file.
 pub fn load(root: &Path, include_drafts: bool, diagnostics: &mut Vec<Diagnostic>) -> Content {
-    load_edition(root, include_drafts, &Edition::single(""), diagnostics)
+    load_edition(
+        root,
+        include_drafts,
+        &Edition::single(""),
+        None,
+        diagnostics,
+    )
 }
 
 /// Reads the pages of one edition: the main language's files, or another language's
@@ -232,6 +284,7 @@ pub fn load_edition(
     root: &Path,
     include_drafts: bool,
     edition: &Edition,
+    memo: Option<&dyn FrontMatterMemo>,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Content {
     let content_dir = root.join(CONTENT_DIR);
@@ -351,7 +404,7 @@ pub fn load_edition(
 
     let results: Vec<Result<Page, Vec<Diagnostic>>> = main_files
         .par_iter()
-        .map(|path| load_page(root, &content_dir, path, None))
+        .map(|path| load_page(root, &content_dir, path, None, memo))
         .collect();
     // Sized once: a `Page` is large, and growing the list by doubling copies (and first
     // touches) it again and again.
@@ -387,7 +440,7 @@ pub fn load_edition(
         }
         let loaded: Vec<Result<Page, Vec<Diagnostic>>> = translations
             .par_iter()
-            .map(|path| load_page(root, &content_dir, path, Some(edition)))
+            .map(|path| load_page(root, &content_dir, path, Some(edition), memo))
             .collect();
         for (path, result) in translations.iter().zip(loaded) {
             match result {
@@ -601,6 +654,7 @@ fn load_page(
     content_dir: &Path,
     path: &Path,
     translation: Option<&Edition>,
+    memo: Option<&dyn FrontMatterMemo>,
 ) -> Result<Page, Vec<Diagnostic>> {
     let shown = shown_path(root, path);
     let text = read_text(path, &shown).map_err(|d| vec![d])?;
@@ -620,16 +674,13 @@ fn load_page(
     }
 
     let parts = yaml::split(&file).map_err(|d| vec![d])?;
-    let yaml = parts.yaml.clone();
-    let meta = if content_path == HOME_FILE {
-        Meta::Home(yaml::parse(&file, yaml).map_err(|d| vec![d])?)
-    } else if content_path == TREE_FILE {
-        Meta::Tree(Box::new(yaml::parse(&file, yaml).map_err(|d| vec![d])?))
-    } else if content_path.starts_with(&format!("{CAUSES_DIR}/")) {
-        Meta::Cause(Box::new(yaml::parse(&file, yaml).map_err(|d| vec![d])?))
-    } else {
-        Meta::Plain(yaml::parse(&file, yaml).map_err(|d| vec![d])?)
-    };
+    let kind = MetaKind::of(&content_path);
+    let mut parse = || kind.parse(&file, parts.yaml.clone());
+    let meta = match memo {
+        Some(memo) => memo.front_matter(kind, &file.text[parts.yaml.clone()], &mut parse),
+        None => parse(),
+    }
+    .map_err(|d| vec![d])?;
 
     let mut errors = Vec::new();
     let slug = match meta.slug() {
