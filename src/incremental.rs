@@ -21,6 +21,10 @@
 //!   from. A hit links the previous file when it is still the one the last build wrote (same
 //!   device, inode, size and modification time), and gives the recorder its recorded SHA-256.
 //!
+//! - **front matter**: the page's kind (home, plain, cause) and its exact YAML text (XXH3-128).
+//!   A hit gives the front matter the last build parsed, kept as JSON, which reads back several
+//!   times faster than YAML parses; only what parsed is kept, and never the decision tree's.
+//!
 //! A body-only edit of one page changes only that page's keys: every other page is skipped.
 //! Anything site-wide changes every key. If an edition's key differs after an earlier edition
 //! restored Markdown (which then misses its HTML), the load is done again without the cache.
