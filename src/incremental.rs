@@ -161,6 +161,10 @@ impl Cache {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    fn remembered(&self) -> std::sync::MutexGuard<'_, FrontMatter> {
+        self.front_matter.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     /// Fingerprints one edition as loaded (before its Markdown is rendered).
     pub fn edition(&self, language: &str, content: &Content) -> EditionKey {
         let texts: Vec<TextHash> = content
@@ -305,8 +309,7 @@ impl Cache {
     pub fn save(&self, made: Made) {
         let outputs = made.0;
         let state = std::mem::take(&mut *self.state());
-        let front_matter =
-            std::mem::take(&mut *self.front_matter.lock().unwrap_or_else(|p| p.into_inner()));
+        let front_matter = std::mem::take(&mut *self.remembered());
         let bytes = encode(&self.build_key, &state, &self.old, &front_matter, &outputs);
         let mut temp = self.file.clone().into_os_string();
         temp.push(".new");
@@ -341,12 +344,10 @@ impl FrontMatterMemo for Cache {
                 .map(|cause| Meta::Cause(Box::new(cause))),
             MetaKind::Tree => None,
         });
-        let mut remembered = self.front_matter.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(meta) = recalled {
-            remembered.recalled.push(key);
+            self.remembered().recalled.push(key);
             return Ok(meta);
         }
-        drop(remembered);
         let meta = parse()?;
         let json = match &meta {
             Meta::Home(plain) | Meta::Plain(plain) => serde_json::to_string(plain).ok(),
@@ -354,11 +355,7 @@ impl FrontMatterMemo for Cache {
             Meta::Tree(_) => None,
         };
         if let Some(json) = json {
-            self.front_matter
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .parsed
-                .push((key, json));
+            self.remembered().parsed.push((key, json));
         }
         Ok(meta)
     }
@@ -562,15 +559,8 @@ fn encode(
         put_u64(&mut out, entry.id.mtime_s as u64);
         put_u64(&mut out, u64::from(entry.id.mtime_ns));
     }
-    // A page rendered by this build, or restored from the last one; a key is written once.
-    let restored = state
-        .restored
-        .iter()
-        .filter(|key| !state.pages.contains_key(*key))
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .filter_map(|key| Some((key, old.pages.get(key)?)));
-    let pages: Vec<(&Hash, &PageEntry)> = state.pages.iter().chain(restored).collect();
+    // A page rendered by this build, or restored from the last one.
+    let pages = kept_entries(&state.pages, &state.restored, &old.pages);
     put_u64(&mut out, pages.len() as u64);
     for (key, entry) in pages {
         out.extend_from_slice(key);
@@ -591,16 +581,11 @@ fn encode(
             put_u64(&mut out, anchor.link_index as u64);
         }
     }
-    let recalled = front_matter
-        .recalled
-        .iter()
-        .filter_map(|key| Some((key, old.front_matter.get(key)?)));
-    let front_matter: HashMap<&TextHash, &String> = front_matter
-        .parsed
-        .iter()
-        .map(|(key, json)| (key, json))
-        .chain(recalled)
-        .collect();
+    let front_matter = kept_entries(
+        front_matter.parsed.iter().map(|(key, json)| (key, json)),
+        &front_matter.recalled,
+        &old.front_matter,
+    );
     put_u64(&mut out, front_matter.len() as u64);
     for (key, json) in front_matter {
         out.extend_from_slice(key);
@@ -618,6 +603,21 @@ fn put_u64(out: &mut Vec<u8>, value: u64) {
 fn put_str(out: &mut Vec<u8>, text: &str) {
     put_u64(out, text.len() as u64);
     out.extend_from_slice(text.as_bytes());
+}
+
+/// What the next build may reuse: this build's entries, and the previous build's entries that
+/// this build used, each key once (this build's entry winning).
+fn kept_entries<'a, K: Eq + std::hash::Hash, V>(
+    made: impl IntoIterator<Item = (&'a K, &'a V)>,
+    reused: &'a [K],
+    old: &'a HashMap<K, V>,
+) -> HashMap<&'a K, &'a V> {
+    let mut kept: HashMap<&K, &V> = reused
+        .iter()
+        .filter_map(|key| Some((key, old.get(key)?)))
+        .collect();
+    kept.extend(made);
+    kept
 }
 
 /// Reads a cache; `None` when it is not one, is damaged, or was made with another build key.
